@@ -1,0 +1,51 @@
+"""Every notebook runs through nbdev's own test machinery (one test per notebook), and the
+exported package and the cleaned notebooks must agree with what is committed."""
+import filecmp, shutil
+from pathlib import Path
+
+import pytest
+from nbdev import test as nbdev_test  # the module, so pytest does not collect `test_nb` itself
+from execnb.nbio import nb2str
+from fastcore.xtras import loads
+from nbdev.clean import clean_nb
+from nbdev.config import get_config
+from nbdev.export import nb_export
+
+ROOT = Path(__file__).resolve().parents[1]
+CFG = get_config(path=ROOT)
+NBS = sorted(p for p in Path(CFG.nbs_path).glob("*.ipynb") if not p.name.startswith(("_", ".")))
+
+
+@pytest.mark.parametrize("nb", NBS, ids=[p.stem for p in NBS])
+def test_notebook(nb, request, monkeypatch):
+    monkeypatch.setenv("IN_TEST", "1")  # restored afterwards: nbdev's test_nb leaves it set
+    skip = [] if request.config.getoption("--slow") else CFG.tst_flags.split()
+    ok, seconds = nbdev_test.test_nb(nb, skip_flags=skip, basepath=ROOT)
+    assert ok, f"{nb.name} failed (traceback above)"
+
+
+def test_package_matches_notebooks(tmp_path):
+    "Running nbdev_export would change nothing in the package."
+    lib, nbs = Path(CFG.lib_path), Path(CFG.nbs_path)
+    out = tmp_path / lib.relative_to(ROOT)  # same layout, so the source comments match
+    (tmp_path / nbs.relative_to(ROOT)).mkdir(parents=True)
+    out.mkdir(parents=True)
+    for nb in NBS:
+        copy = tmp_path / nbs.relative_to(ROOT) / nb.name
+        shutil.copy(nb, copy)
+        nb_export(copy, lib_path=out)
+    exported = sorted(p.name for p in out.glob("*.py"))
+    committed = sorted(p.name for p in lib.glob("*.py") if p.name not in ("__init__.py", "_modidx.py"))
+    assert exported == committed, f"modules differ: exported {exported}, in package {committed}"
+    stale = [name for name in exported if not filecmp.cmp(out / name, lib / name, shallow=False)]
+    assert not stale, f"run nbdev_export: {stale} differ from their notebooks"
+
+
+@pytest.mark.parametrize("nb", NBS, ids=[p.stem for p in NBS])
+def test_notebook_is_clean(nb):
+    "Running nbdev_clean would change nothing in the notebook."
+    text = nb.read_text(encoding="utf-8")
+    data = loads(text)
+    clean_nb(data, CFG.clear_all, CFG.get("allowed_metadata_keys").split(),
+             CFG.get("allowed_cell_metadata_keys").split(), CFG.clean_ids)
+    assert nb2str(data) == text, f"run nbdev_clean on {nb.name}"
