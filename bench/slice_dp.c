@@ -1,8 +1,8 @@
 /* Reference C implementation of pipeline_nb.slicing.optimal_slicing (capped, pruned slicing DP
  * with a cap ladder), written to match the numba kernels operation for operation: same arrays
  * (pipeline_nb.segments.OrderData and its Problem, flattened into one struct), same column fill
- * (fill_column), same pruning, same cap ladder, same reconstruction. Used only by
- * bench/bench_slicing.py, which compiles it with
+ * (fill_column), same pruning (work bound and stage window), same cap ladder, same
+ * reconstruction. Used only by bench/bench_slicing.py, which compiles it with
  *   gcc -O3 -march=native -ffp-contract=off -shared -fPIC
  * (-ffp-contract=off keeps gcc from fusing a*b+c into FMAs, which numba does not do either, so
  * both versions do the same floating-point operations in the same order).
@@ -67,12 +67,19 @@ static double slice_dp(const OrderData *d, int64_t k, double cap, int64_t *stage
     for (int64_t j = 0; j <= k; j++) dp[j * w] = 0.0;
     for (int64_t t = 0; t < d->tensors; t++) stamp[t] = -1;
 
+    const double total = d->work_prefix[n];
     for (int64_t r = 1; r <= n; r++) {
         int64_t count = fill_column(d, r, cap, col, stamp);
         if (count == r && col[r - 1] < cap) {  /* one segment holds the whole prefix */
             dp[w + r] = col[r - 1]; start[w + r] = 0; reach[1] = r;
         }
-        for (int64_t j = 2; j <= k; j++) {
+        /* stage window: every segment's work is below cap, so the prefix needs more than W_r/cap
+         * segments and the rest more than (W - W_r)/cap (1e-9: rounding) */
+        double done = d->work_prefix[r];
+        int64_t j_low = (int64_t)(done / cap * (1.0 - 1e-9));
+        if (j_low < 2) j_low = 2;
+        int64_t j_high = k - (int64_t)((total - done) / cap * (1.0 - 1e-9));
+        for (int64_t j = j_low; j <= j_high; j++) {
             double best = dp[(j - 1) * w + r];
             dp[j * w + r] = best;
             if (best < INFINITY) reach[j] = r;
