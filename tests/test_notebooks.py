@@ -1,6 +1,6 @@
 """Every notebook runs through nbdev's own test machinery (one test per notebook), and the
 exported package and the cleaned notebooks must agree with what is committed."""
-import filecmp, shutil
+import ast, filecmp, shutil
 from pathlib import Path
 
 import pytest
@@ -49,3 +49,19 @@ def test_notebook_is_clean(nb):
     clean_nb(data, CFG.clear_all, CFG.get("allowed_metadata_keys").split(),
              CFG.get("allowed_cell_metadata_keys").split(), CFG.clean_ids)
     assert nb2str(data) == text, f"run nbdev_clean on {nb.name}"
+
+
+def _imports_mixed_with_code(source: str) -> bool:
+    body = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    try: tree = ast.parse(body)
+    except SyntaxError: return False
+    has = lambda kinds: any(isinstance(node, kinds) for node in tree.body)
+    return has((ast.Import, ast.ImportFrom)) and has((ast.Expr, ast.Assign, ast.AugAssign, ast.For, ast.While, ast.If, ast.With))
+
+
+@pytest.mark.parametrize("nb", NBS, ids=[p.stem for p in NBS])
+def test_imports_in_their_own_cells(nb):
+    "nbdev's docs build runs every cell that imports: such cells must not also compute."
+    cells = ["".join(c["source"]) for c in loads(nb.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
+    mixed = [src.splitlines()[0] for src in cells if _imports_mixed_with_code(src)]
+    assert not mixed, f"{nb.name}: move the imports of these cells into cells of their own: {mixed}"
