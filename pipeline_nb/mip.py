@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_mip.ipynb #fdbcb636
 from __future__ import annotations
-import math, multiprocessing, re, subprocess, sys, tempfile, time
+import contextlib, math, multiprocessing, os, re, subprocess, sys, tempfile, time
 from pathlib import Path
 from typing import NamedTuple
 
@@ -19,9 +19,9 @@ from .slicing import check_k, slice_given
 from .bounds import Bound, METHODS, as_contracted, lb0, node_cut, set_cost, singleton_costs
 
 # %% auto #0
-__all__ = ['SAFETY', 'MIP_GAP', 'FORK_ABOVE', 'GRACE', 'DEFAULT_METHODS', 'MipResult', 'highs_available', 'parse_cbc_log',
-           'solve_model', 'closure_work', 'stage_windows', 'incumbent_partition', 'exact_mip', 'bottleneck_mip',
-           'guess_mip', 'guess_bound', 'node_mip', 'best_bound', 'compute_bounds']
+__all__ = ['SAFETY', 'MIP_GAP', 'FORK_ABOVE', 'GRACE', 'DEFAULT_METHODS', 'MipResult', 'highs_available', 'stdout_redirected',
+           'parse_cbc_log', 'solve_model', 'closure_work', 'stage_windows', 'incumbent_partition', 'exact_mip',
+           'bottleneck_mip', 'guess_mip', 'guess_bound', 'node_mip', 'best_bound', 'compute_bounds']
 
 # %% ../nbs/06_mip.ipynb #f746673f
 SAFETY = 1e-6  # relative margin taken off every solver bound (solver tolerances are ~1e-7)
@@ -58,6 +58,17 @@ class _HiGHS(pulp.HiGHS):
                 lp.solverModel.setSolution(len(idx), np.array(idx, np.int32), np.array(val, float))
         lp.solverModel.run()
 
+@contextlib.contextmanager
+def stdout_redirected(target_fd: int):
+    "Point file descriptor 1 at `target_fd` meanwhile: catches what compiled code prints too (HiGHS's banner)."
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(target_fd, 1)
+    try: yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1); os.close(saved)
+
 def _run_highs(prob, time_limit, start, target, progress=None):
     "Solve with HiGHS in this process; `progress` (a shared double) follows the proven dual bound."
     t0 = time.perf_counter()
@@ -70,7 +81,8 @@ def _run_highs(prob, time_limit, start, target, progress=None):
         options.update(callbackTuple=(report, None), log_to_console=False,
                        callbacksToActivate=[kinds.kCallbackMipInterrupt, kinds.kCallbackMipLogging, kinds.kCallbackMipImprovingSolution])
     solver = _HiGHS(start=start, msg=progress is not None, timeLimit=max(float(time_limit), 0.01), gapRel=MIP_GAP, threads=1, **options)
-    try: prob.solve(solver)
+    try:
+        with open(os.devnull, "w") as null, stdout_redirected(null.fileno()): prob.solve(solver)  # HiGHS prints a banner to fd 1
     except Exception as e: return MipResult("error", -math.inf, math.inf, {}, time.perf_counter() - t0, "highs", f"{type(e).__name__}: {e}")
     h = prob.solverModel
     status, info = h.getModelStatus(), h.getInfo()
