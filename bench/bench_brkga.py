@@ -9,7 +9,7 @@
     python bench/bench_brkga.py [--quick] [--skip-speed] [--skip-shuffle]
 Results go to bench/results/brkga.json.
 """
-import argparse, json, math, time
+import argparse, json, time
 from pathlib import Path
 
 import numba
@@ -92,9 +92,9 @@ if __name__ == "__main__":
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--skip-shuffle", action="store_true")
     args = ap.parse_args()
-    result = {}
+    out = Path(__file__).parent / "results" / "brkga.json"
+    result = json.loads(out.read_text()) if out.exists() else {}  # a skipped part keeps its last results
     if not args.skip_speed: result["speed"] = speed(args.quick)
     if not args.skip_shuffle: result["shuffle"] = shuffle(args.quick)
-    out = Path(__file__).parent / "results" / "brkga.json"
     out.parent.mkdir(exist_ok=True)
     if not args.quick: out.write_text(json.dumps(result, indent=1) + "\n")
