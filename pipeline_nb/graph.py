@@ -13,8 +13,8 @@ import numpy as np
 from numba import njit
 
 # %% auto #0
-__all__ = ['GraphError', 'CostModel', 'kahn_order', 'csr', 'keys_to_rank', 'Graph', 'diamond', 'StageCost', 'stage_cost',
-           'block_cost', 'Contracted', 'Partition', 'random_graph']
+__all__ = ['TIME_UNITS', 'GraphError', 'CostModel', 'Units', 'kahn_order', 'csr', 'keys_to_rank', 'Graph', 'diamond', 'StageCost',
+           'stage_cost', 'block_cost', 'Contracted', 'Partition', 'random_graph']
 
 # %% ../nbs/00_graph.ipynb #ffae7e33
 class GraphError(ValueError):
@@ -55,6 +55,24 @@ class CostModel:
     def with_(self, **changes) -> CostModel:
         "A copy with some fields changed; `None` values leave a field as it is."
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+# %% ../nbs/00_graph.ipynb #874d320d
+TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}  # seconds per time unit
+
+class Units(NamedTuple):
+    "The units of a graph's numbers; an empty string means the source gave none."
+    time: str = ""  # unit of `work` and of stage costs, e.g. "ms"
+    size: str = ""  # unit of tensor sizes, e.g. "B"
+    param: str = ""  # unit of parameter memory, e.g. "B"
+
+    def label(self, kind: str) -> str:
+        "The unit of `kind` (\"time\", \"size\" or \"param\") as printed: never empty."
+        return getattr(self, kind) or f"{kind} units"
+
+    def per_second(self, bottleneck: float) -> float | None:
+        "Inferences per second at this bottleneck, or None when the time unit is not a known one."
+        if self.time not in TIME_UNITS or not bottleneck > 0: return None
+        return 1.0 / (bottleneck * TIME_UNITS[self.time])
 
 # %% ../nbs/00_graph.ipynb #0d2f58e4
 @njit(cache=True, nogil=True)
@@ -219,7 +237,7 @@ class Graph:
 
 # %% ../nbs/00_graph.ipynb #9427c598
 def diamond() -> Graph:
-    "The SPEC's worked example: a->b, a->c, b->d, c->d with (work, param, size) per node."
+    "The worked example: a->b, a->c, b->d, c->d with (work, param, size) per node."
     costs = {"a": (2, 1, 6), "b": (5, 4, 1), "c": (3, 2, 2), "d": (4, 3, 5)}
     nodes = {x: dict(work=w, param=p, size=s) for x, (w, p, s) in costs.items()}
     return Graph.from_edges(nodes, [("a", "b"), ("a", "c"), ("b", "d"), ("c", "d")])
