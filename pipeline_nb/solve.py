@@ -183,7 +183,7 @@ def solve(graph: Graph | Workload, k: int,
     if cheap: cert._bound_round(graph, k, cm, cheap, clock, 1.0, mip_time_limit, target_gap, progress)
     searching, bounding, budget, r = True, bool(expensive), 100, 0
     while not cert._met(target_gap) and clock.left() > 0 and (searching or bounding):
-        r, budget = r + 1, min(budget * 4, 160_000)
+        r, budget = r + 1, min(budget * 10, 100_000)
         if searching: searching = cert._search_round(graph, k, cm, budget, seed + r, clock, target_gap, progress)
         if cert._met(target_gap) or not bounding: bounding = bounding or searching; continue
         moved = cert._bound_round(graph, k, cm, expensive, clock, 0.5 if searching else 1.0, mip_time_limit, target_gap, progress)
