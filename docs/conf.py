@@ -1,5 +1,5 @@
 """Sphinx configuration of the offline documentation site; `python .ci/docs.py` builds it (see there)."""
-import inspect, sys
+import inspect, re, sys
 from configparser import ConfigParser
 from pathlib import Path
 
@@ -44,6 +44,30 @@ html_show_sourcelink = False         # sources are still copied: the search page
 html_theme_options = {"navigation_with_keys": True}
 
 
+def _symbols() -> dict:
+    "Short name -> qualified name of every exported symbol whose short name is unique (from nbdev's index)."
+    from pipeline_nb._modidx import d
+    names = [n for syms in d["syms"].values() for n in syms if not re.search(r"\._(?!_)", n)]  # public only
+    tails = {}
+    for n in names:
+        parts = n.split(".")
+        for j in range(1, len(parts)):  # `solve.solve`, `solve`; `graph.Graph.add_node`, `Graph.add_node`, ...
+            tails.setdefault(".".join(parts[j:]), set()).add(n)
+    return {**{t: q.pop() for t, q in tails.items() if len(q) == 1}, **{n: n for n in names}}
+
+
+_re_code = re.compile(r"(?<![:`\w])`([A-Za-z_][\w.]*)(\(\))?`(?!`)")
+
+
+def _xrefs(app, what, name, obj, options, lines):
+    "`name` in a docstring or docment: a link when it names an exported symbol of any chapter."
+    syms = app.env.pipeline_symbols = getattr(app.env, "pipeline_symbols", None) or _symbols()
+    def _sub(m):
+        q = syms.get(m.group(1))
+        return f":py:obj:`{m.group(0)[1:-1]} <{q}>`" if q else m.group(0)
+    lines[:] = [_re_code.sub(_sub, line) for line in lines]
+
+
 def _docments(app, what, name, obj, options, lines):
     "nbdev's docments (a comment after each parameter) as a parameter list under the docstring."
     if what not in ("function", "method", "class"): return
@@ -74,10 +98,11 @@ def _find_source(app, modname):
             for attr, member in vars(obj).items():
                 member = getattr(member, "fget", member)
                 if inspect.isfunction(member) and member.__module__ == modname: _tag(f"{name}.{attr}", member)
-        elif inspect.isfunction(obj): _tag(name, obj)
+        elif inspect.isfunction(getattr(obj, "py_func", obj)): _tag(name, getattr(obj, "py_func", obj))  # numba too
     return code, tags
 
 
 def setup(app):
     app.connect("autodoc-process-docstring", _docments)
+    app.connect("autodoc-process-docstring", _xrefs)  # after the docments are added
     app.connect("viewcode-find-source", _find_source)
