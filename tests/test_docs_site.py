@@ -80,6 +80,22 @@ def test_sphinx_pass_on_a_processed_notebook():
     assert out.source == "x = 1" and out.metadata["tags"] == ["remove-output"]
 
 
+def test_quarto_config_matches_nbdev(capsys):
+    "`nbdev_docs` (with Quarto) would find its config as nbdev writes it and a sidebar with every chapter in order."
+    import yaml
+    from nbdev.config import get_config
+    from nbdev.quarto import _nbdev_yml, nbdev_sidebar
+    cfg = get_config(path=ROOT)
+    vals = {k: cfg[k] for k in ["title", "description", "branch", "git_url", "doc_host", "doc_baseurl"]}
+    assert (NBS / "nbdev.yml").read_text() == _nbdev_yml.format(doc_path=cfg.doc_path.name, **vals)
+    quarto = yaml.safe_load((NBS / "_quarto.yml").read_text())
+    assert quarto["project"]["type"] == "website" and {"nbdev.yml", "sidebar.yml"} <= set(quarto["metadata-files"])
+    assert not cfg.custom_sidebar, "custom_sidebar: then nbs/sidebar.yml must be committed and kept in order"
+    nbdev_sidebar.__wrapped__(path=NBS, printit=True, force=True)
+    sidebar = yaml.safe_load(capsys.readouterr().out)["website"]["sidebar"]["contents"]
+    assert sidebar == [f"{s}.ipynb" for s in ["index", *CHAPTERS]], sidebar
+
+
 # --- the built site ---
 
 def test_a_page_per_chapter_with_its_title(site):
