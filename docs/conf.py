@@ -23,6 +23,7 @@ extensions = [
 root_doc = "index"
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 nb_execution_mode = "off"            # the notebooks' saved outputs are the documentation
+nb_merge_streams = True              # one output block per cell, as in Jupyter
 nb_render_markdown_format = "myst"   # markdown outputs parsed like the cells
 nb_ipywidgets_js = {}                # the widget manager would come from a CDN; saved outputs need none
 nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
