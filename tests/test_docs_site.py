@@ -4,7 +4,7 @@ The build takes about two minutes, so these tests check the site in `_site/` and
 is none or it is older than the notebooks; `.ci/run` builds it and then runs this file. The last test opens
 the site in headless Chromium (Debian's package, driven by Playwright with every network request refused)
 and saves screenshots to `_site_artifacts/`."""
-import importlib.util, json, re, shutil
+import contextlib, functools, http.server, importlib.util, json, re, shutil, threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -220,6 +220,21 @@ def test_api_reference_with_docments_and_local_source(site):
 
 # --- in a real browser ---
 
+@contextlib.contextmanager
+def _served(folder):
+    "`folder` over HTTP on 127.0.0.1 (a free port), for the duration of the block."
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try: yield f"http://127.0.0.1:{server.server_address[1]}"
+        finally: server.shutdown()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args): pass
+
+
 def test_in_headless_chromium(site):
     "Home page, the sidebar to the solve chapter, a search for 'certificate', rendered math, plots; no network."
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -237,7 +252,7 @@ def test_in_headless_chromium(site):
         try:
             ctx = browser.new_context(viewport={"width": 1280, "height": 900})
             def _route(route):
-                if route.request.url.startswith("file:"): return route.continue_()
+                if route.request.url.startswith(("file:", "http://127.0.0.1:")): return route.continue_()
                 remote.append(route.request.url); route.abort()
             ctx.route("**/*", _route)
             page = ctx.new_page()
@@ -257,6 +272,13 @@ def test_in_headless_chromium(site):
             hits = page.locator("#search-results li a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
             assert any(h.split("#")[0] == "07_solve.html" for h in hits), hits
             page.screenshot(path=ARTIFACTS / "search-certificate.png", full_page=True)
+
+            with _served(SITE) as base:  # from a local server the results also show excerpts of the pages
+                page.goto(f"{base}/search.html?q=certificate")
+                page.wait_for_selector("#search-results li p.context", timeout=30_000)
+                solve_hit = page.locator("#search-results li", has=page.locator("a[href^='07_solve.html']")).first
+                assert "certificate" in solve_hit.inner_text().lower()
+                page.screenshot(path=ARTIFACTS / "search-certificate-served.png")
 
             page.goto((SITE / f"{math_page}.html").as_uri())
             page.wait_for_selector("mjx-container", timeout=30_000)
