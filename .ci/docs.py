@@ -31,7 +31,6 @@ def chapters(nbs: Path) -> list:
 
 def _doc_urls() -> dict:
     "nbdev's online page URL of every exported symbol -> their qualified names (`problem`, `Problem` share one)."
-    from nbdev.config import get_config
     from nbdev.doclinks import _build_modidx
     _build_modidx()  # as nbdev_docs does
     import importlib, pipeline_nb._modidx as modidx
@@ -154,6 +153,7 @@ def main(argv=None):
     t1 = time.perf_counter()
     scratch = Path(args.out).resolve().parent / "jupyter_execute"  # MyST-NB's image folder, beside the output
     had_scratch = scratch.exists()
+    if (Path(args.out) / ".buildinfo").exists(): shutil.rmtree(args.out)  # a page of a removed chapter must go too
     opts = ["-b", "html", "-q", "-E", "-c", str(ROOT / "docs"), "-d", str(proc / "doctrees"), str(src), args.out]
     rc = build_main(opts + (["-W", "--keep-going"] if args.strict else []))
     if not had_scratch: shutil.rmtree(scratch, ignore_errors=True)
