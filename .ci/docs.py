@@ -124,7 +124,7 @@ def to_sphinx(nbs: Path, proc: Path, src: Path, names: list):
         module = _default_exp(read_nb(nbs / f"{name}.ipynb"))  # nbdev removed the default_exp cell
         NBProcessor(nb=nb, procs=[SphinxNb(nb, urls, names, module)], process=True)
         if name == "index":  # the sidebar: every chapter, in order
-            nb.cells.append(mk_cell("```{toctree}\n:hidden:\n:maxdepth: 1\n\n" + "\n".join(names) + "\n```",
+            nb.cells.append(mk_cell("```{toctree}\n:hidden:\n:caption: Chapters\n:maxdepth: 1\n\n" + "\n".join(names) + "\n```",
                                     "markdown"))
         # MyST-NB numbers cell i's lines from 10000*(i+1) by default, and pads every `eval-rst` block with that
         # many blank lines: most of the build's time. Cell i starting at "line" i costs nothing (and names the cell).

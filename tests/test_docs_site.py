@@ -96,6 +96,12 @@ def test_quarto_config_matches_nbdev(capsys):
     assert sidebar == [f"{s}.ipynb" for s in ["index", *CHAPTERS]], sidebar
 
 
+def test_readme_has_the_documentation_section_of_the_index():
+    "README.md is index.ipynb rendered (by Quarto, absent here): the docs section must read the same in both."
+    cell = next(c.source for c in read_nb(NBS / "index.ipynb").cells if c.source.startswith("## Documentation"))
+    assert cell in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
 # --- the built site ---
 
 def test_a_page_per_chapter_with_its_title(site):
