@@ -57,20 +57,41 @@ class _Decoder:
         self.p, self.k, self.deadline, self.bar = p, k, deadline, bar
         self.chunk, self.evaluations = max(8, numba.get_num_threads()), 0
 
-    def __call__(self, keys, cutoff, first=False):
-        "(fitness of every row, whether all were decoded); rows left at the deadline stay inf (`first`: row 0 always runs)."
-        fitness = np.full(len(keys), np.inf)
+    def __call__(self, keys, cutoff, fill, first=False):
+        "(fitness of every row, whether all were decoded); `fill(lo, hi)` writes rows lo..hi-1 of `keys` just before."
+        fitness = np.full(len(keys), np.inf)  # rows left at the deadline stay inf (`first`: row 0 always runs)
         done = 0
         while done < len(keys):
             if time.perf_counter() > self.deadline and not (first and done == 0): return fitness, False
-            size = len(keys) if self.deadline == math.inf else self.chunk
+            size = min(len(keys) if self.deadline == math.inf else self.chunk, len(keys) - done)
             t = time.perf_counter()
+            fill(done, done + size)
             fitness[done:done + size] = decode_population(self.p, keys[done:done + size], self.k, cutoff)
-            took, size = time.perf_counter() - t, len(fitness[done:done + size])
+            took = time.perf_counter() - t
             done += size; self.evaluations += size; self.bar.update(size)
             if size == self.chunk:  # aim at ~0.1 s per chunk
                 self.chunk = int(min(2 * self.chunk, max(numba.get_num_threads(), self.chunk * 0.1 / max(took, 1e-6))))
         return fitness, True
+
+# %% ../nbs/04_brkga.ipynb #e700f7b2
+def _next_generation(keys, fitness, ranking, n_elite, n_mutant, rho, rng, decoder):
+    "(keys, fitness, all decoded) of the next generation: elites kept, mutants and crossovers bred as they are decoded."
+    population, n = keys.shape
+    elites, others = ranking[:n_elite], ranking[n_elite:]
+    n_cross = population - n_elite - n_mutant
+    elite_parent = elites[rng.integers(0, n_elite, n_cross)]
+    other_parent = others[rng.integers(0, population - n_elite, n_cross)]
+    mutant_rng, cross_rng = rng.spawn(2)
+    new = np.empty_like(keys); new[:n_elite] = keys[elites]
+    def breed(lo, hi):  # offspring rows lo..hi-1: mutants first, then crossovers
+        a, b = lo, min(hi, n_mutant)
+        if a < b: new[n_elite + a:n_elite + b] = mutant_rng.random((b - a, n))
+        a, b = max(lo, n_mutant) - n_mutant, hi - n_mutant
+        if a < b:
+            genes = cross_rng.random((b - a, n)) < rho
+            new[n_elite + n_mutant + a:n_elite + n_mutant + b] = np.where(genes, keys[elite_parent[a:b]], keys[other_parent[a:b]])
+    offspring_fitness, complete = decoder(new[n_elite:], fitness[elites[-1]], breed)
+    return new, np.concatenate([fitness[elites], offspring_fitness]), complete
 
 # %% ../nbs/04_brkga.ipynb #e700f7c0
 def brkga(graph: Graph, k: int, cost_model: CostModel = CostModel(),
@@ -91,35 +112,30 @@ def brkga(graph: Graph, k: int, cost_model: CostModel = CostModel(),
     p = problem(q, cost_model)
     rng = np.random.default_rng(seed)
     if workers: numba.set_num_threads(min(workers, numba.config.NUMBA_NUM_THREADS))
-    warm_up(); t0 = time.perf_counter()
+    warm_up(); decode_population(p, np.zeros((1, q.n)), 1, np.inf)  # compiled code loaded before the clock starts
+    t0 = time.perf_counter()
     planned = population + (generations - 1) * (population - n_elite)
     bar = tqdm(total=planned, desc=f"brkga-{population}x{generations}", unit="order", delay=1.0, disable=not progress, leave=False)
     decoder = _Decoder(p, min(int(k), max(q.n, 1)), math.inf if time_limit is None else t0 + time_limit, bar)
-    keys = rng.random((population, q.n))
-    if warm_start: keys[0, q.given_order] = np.arange(q.n) / max(q.n, 1)
-    history, stopped = [], ""
+    keys, history, stopped = np.empty((population, q.n)), [], ""
+    def first_generation(lo, hi):
+        keys[lo:hi] = rng.random((hi - lo, q.n))  # one stream, drawn in order: the same keys whatever the chunks
+        if warm_start and lo == 0: keys[0, q.given_order] = np.arange(q.n) / max(q.n, 1)
     try:
-        fitness, complete = decoder(keys, np.inf, first=True)
+        fitness, complete = decoder(keys, np.inf, first_generation, first=True)
         for gen in range(generations):
             ranking = np.argsort(fitness, kind="stable")  # ties keep the earlier (older elite) first
-            keys, fitness = keys[ranking], fitness[ranking]
-            history.append(float(fitness[0]))
-            if fitness[0] <= target: stopped = "target"; break
+            history.append(float(fitness[ranking[0]]))
+            if fitness[ranking[0]] <= target: stopped = "target"; break
             if gen == generations - 1: break
             if not complete or time.perf_counter() > decoder.deadline: stopped = "time_limit"; break
-            mutant_keys = rng.random((n_mutant, q.n))
-            elite_parent = keys[rng.integers(0, n_elite, n_cross)]
-            other_parent = keys[rng.integers(n_elite, population, n_cross)]
-            child_keys = np.where(rng.random((n_cross, q.n)) < rho, elite_parent, other_parent)
-            offspring = np.concatenate([mutant_keys, child_keys])
-            offspring_fitness, complete = decoder(offspring, fitness[n_elite - 1])
-            keys = np.concatenate([keys[:n_elite], offspring])
-            fitness = np.concatenate([fitness[:n_elite], offspring_fitness])
+            keys, fitness, complete = _next_generation(keys, fitness, ranking, n_elite, n_mutant, rho, rng, decoder)
     finally: bar.close()
-    if math.isinf(fitness[0]):
+    best = int(np.argmin(fitness))
+    if math.isinf(fitness[best]):
         raise no_fit(q, k, cost_model, f"none of the {decoder.evaluations} orders BRKGA sliced",
                      "that proves nothing about other orders: solve can prove whether any split fits")
-    value, stage = decode(q, keys[0], k, cost_model)
+    value, stage = decode(q, keys[best], k, cost_model)
     return search_result(q, stage, k, cost_model, f"brkga-{population}x{generations}", time.perf_counter() - t0, history,
                          decoder.evaluations, planned, stopped)
 

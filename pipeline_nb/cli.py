@@ -213,8 +213,10 @@ def _fewer_stages(w, cm, part, k: int, bottleneck: float, lower: float, method: 
 def _budget(result, time_limit) -> str | None:
     "One line when the search ended before its budget."
     if result.stopped == "time_limit":
-        generations = f" ({len(result.history)} generations)" if result.method.startswith("brkga") else ""
-        return (f"stopped at the {time_limit:g} s limit after {result.evaluations:,} of {result.planned:,} evaluations"
+        g = len(result.history)
+        generations = f" ({g} generation{'s' if g != 1 else ''})" if result.method.startswith("brkga") else ""
+        limit = "its time limit" if time_limit is None else f"the {time_limit:g} s limit"
+        return (f"stopped at {limit} after {result.evaluations:,} of {result.planned:,} evaluations"
                 f"{generations}: raise --time-limit to search further")
     if result.stopped == "target":
         return f"stopped after {result.evaluations:,} of {result.planned:,} evaluations: the split meets the lower bound"
@@ -333,6 +335,7 @@ def _convert(p):
     p.add_argument("graph", help="input graph file, .onnx model or registry name"); p.add_argument("output", help="output .json file")
     p.add_argument("--device", metavar="DEVICE", help="device preset that costs an ONNX model (default a100)")
 
+# %% ../nbs/12_cli.ipynb #c0a11a32
 COMMANDS = {"info": ("sizes, totals, units and cost model of a graph, explained", _info),
             "partition": ("split a graph into at most k stages", _partition),
             "bound": ("certified lower bounds on the best bottleneck", _bound),
