@@ -119,6 +119,7 @@ def cost_model_from(args, w):
 def _fmt(x, unit: str = "") -> str:
     "A number with 6 significant digits and its unit; '—' when it does not exist."
     if x is None or not math.isfinite(x): return "—"
+    if unit == "B" and x >= 1e3: return _per_second(x)[:-2]  # bytes with a decimal prefix: 25.7 MB
     return f"{x:.6g}" + (f" {unit}" if unit else "")
 
 def _per_second(bytes_per_second: float) -> str:
@@ -132,7 +133,7 @@ def link_speed(cm, units) -> str:
     if cm.c_in != cm.c_out or cm.c_in <= 0: return ""
     if units.time in TIME_UNITS and units.size in SIZE_UNITS:
         return _per_second(SIZE_UNITS[units.size] / (cm.c_in * TIME_UNITS[units.time]))
-    return f"{1 / cm.c_in:.6g} {units.label('size')} per {units.label('time')}"
+    return f"{1 / cm.c_in:.6g} {units.label('size')} per {units.time or 'time unit'}"
 
 def units_json(units) -> dict:
     "The `units` object of every JSON report: null where the source gave no unit."
@@ -159,12 +160,12 @@ def format_info(info: dict, w) -> str:
             ("size", _fmt(info["size"], u.label("size")), "output tensors of all nodes"),
             ("format", info["format"] or "—", "where the numbers come from")]
     link = link_speed(cm, u)
-    comm = f"c_in {cm.c_in:.6g}, c_out {cm.c_out:.6g} {u.label('time')} per {u.label('size')}" + (f" (a {link} link)" if link else "")
-    rows.append(("cost", comm, "communication charged per tensor a stage receives, sends"))
+    comm = f"c_in {cm.c_in:.6g}, c_out {cm.c_out:.6g} {u.label('time')} per {u.label('size')}" + (f": a {link} link" if link else "")
+    rows.append(("cost", comm, "charged per tensor a stage receives, sends"))
     if cm.memory_limit is not None: rows.append(("memory", _fmt(cm.memory_limit, u.label("param")), f"per stage before overflow costs {cm.c_ov:.6g} {u.label('time')} per {u.label('param')}"))
     if cm.memory_cap is not None: rows.append(("cap", _fmt(cm.memory_cap, u.label("param")), "hard limit on a stage's parameters"))
     if not (u.time and u.size): rows.append(("units", "—", "the source gives no unit for " + " or ".join(x for x, y in (("times", u.time), ("sizes", u.size)) if not y)))
-    width = max(len(str(v)) for _, v, _ in rows)
+    width = min(24, max(len(str(v)) for _, v, _ in rows))
     return "\n".join(f"{key:>7}  {str(value):<{width}}  {what}" for key, value, what in rows)
 
 # %% ../nbs/12_cli.ipynb #c0a11a21
@@ -198,7 +199,7 @@ def _fewer_stages(w, cm, part, k: int, bottleneck: float, lower: float, method: 
     blocks = Contracted(w.graph).n
     if used >= blocks: return head + f"the graph has only {blocks} blocks"
     g, u = w.graph, w.units
-    if lower > 0 and bottleneck <= lower * (1 + 1e-9): why = f"the bottleneck equals the {BOUND_NAMES.get(method, method)}, so no split is better"
+    if lower > 0 and bottleneck <= lower * (1 + 1e-6): why = f"the bottleneck equals the {BOUND_NAMES.get(method, method)}, so no split is better"
     else: why = "no split into more stages that this search tried was better"
     worst = max(range(used), key=lambda s: costs[s].cost)
     inside = part.stage == worst
@@ -403,7 +404,7 @@ def run_partition(args, w, cm, k: int, progress: bool) -> dict:
     limit = args.time_limit
     bounds = {"lb0": lb0(w.graph, k, cm)}
     bounds["node-cut"] = node_cut(w.graph, k, cm, time_limit=None if limit is None else limit / 10)
-    target = max(b.value for b in bounds.values())
+    target = max(b.value for b in bounds.values()) * (1 + 1e-6)  # within 1e-6 of a bound: optimal, stop searching
     compile_notice(progress)
     r = partition(w.graph, k, cm, args.method, args.seed, limit, target=target, progress=progress)
     return partition_report(w, args.k, cm, r, bounds, limit, _solve_command(args))
