@@ -8,7 +8,7 @@ should be) and `python -X importtime`'s top entries for `partition`. Writes benc
 
 Targets: `--help` under 0.3 s; `partition` and `solve` under 1 s each, warm.
 """
-import argparse, json, re, statistics, subprocess, sys, time
+import argparse, json, os, re, statistics, subprocess, sys, time
 from pathlib import Path
 
 ENTRY = "import sys; from pipeline_nb.cli import main; sys.exit(main())"
@@ -58,8 +58,9 @@ def main():
         median, fastest, _ = wall(argv, repeats)
         rows[name] = dict(median_s=round(median, 3), fastest_s=round(fastest, 3), repeats=repeats)
         print(f"{name:34s} median {median:6.3f} s  fastest {fastest:6.3f} s  ({repeats} runs)", flush=True)
-    result = dict(commands=rows, help_imports=help_imports(), python=sys.version.split()[0])
-    print(f"heavy modules imported by --help: {result['help_imports']}")
+    result = dict(commands=rows, help_imports=help_imports(), python=sys.version.split()[0], cpus=os.cpu_count(),
+                  load_average=[round(x, 2) for x in os.getloadavg()])  # figures from a loaded machine are not comparable
+    print(f"heavy modules imported by --help: {result['help_imports']}; load average {result['load_average']} on {result['cpus']} CPUs")
     if not args.quick:
         result["partition_imports"] = import_profile(commands["partition onnx/resnet50 -k 2"])
         print("slowest imports of partition (cumulative s):", ", ".join(f"{m} {s:.2f}" for s, m in result["partition_imports"]))

@@ -425,17 +425,23 @@ def run_solve(args, w, cm, k: int, progress: bool) -> dict:
     return partition_report(w, args.k, cm, cert.result, cert.bounds, args.time_limit)
 
 # %% ../nbs/12_cli.ipynb #c0a11a51
+def _nonempty(w, path):
+    "`w`, unless its graph has no nodes (nothing to split, and no number to report)."
+    from pipeline_nb.graph import GraphError
+    if w.graph.n == 0: raise GraphError(f"{path}: the graph has no nodes")
+    return w
+
 def run(args) -> dict | str:
     "Carry out one parsed command; the JSON object or the text to print."
     from pipeline_nb.graph import Contracted
     from pipeline_nb.slicing import NoFit
     if args.command == "convert":
         check_output(args.output)
-        w = read_workload(args.graph, args.device)
+        w = _nonempty(read_workload(args.graph, args.device), args.graph)
         from pipeline_nb.io import save_json
         save_json(w, args.output)
         return dict(output=args.output, **graph_info(w))
-    w = read_workload(args.graph, args.device)
+    w = _nonempty(read_workload(args.graph, args.device), args.graph)
     if args.command == "info":
         info = graph_info(w)
         return info if args.json else format_info(info, w)
