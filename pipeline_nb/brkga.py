@@ -13,8 +13,8 @@ from tqdm.auto import tqdm
 
 from .graph import Contracted, CostModel, Graph, GraphError, kahn_order, keys_to_rank
 from .segments import problem, arrange
-from .slicing import (SearchResult, optimal_slicing, decode, search_result, check_k, check_finite, check_cap, no_fit,
-                                 warm_up, random_search, slice_given)
+from .slicing import (SearchResult, optimal_slicing, decode, search_result, check_k, check_finite,
+                                 check_cap, no_fit, warm_up, random_search, slice_given)
 
 # %% auto #0
 __all__ = ['decode_population', 'brkga_counts', 'check_population', 'brkga', 'parse_method', 'check_search_args', 'partition']
@@ -89,7 +89,8 @@ def _next_generation(keys, fitness, ranking, n_elite, n_mutant, rho, rng, decode
         a, b = max(lo, n_mutant) - n_mutant, hi - n_mutant
         if a < b:
             genes = cross_rng.random((b - a, n)) < rho
-            new[n_elite + n_mutant + a:n_elite + n_mutant + b] = np.where(genes, keys[elite_parent[a:b]], keys[other_parent[a:b]])
+            start = n_elite + n_mutant
+            new[start + a:start + b] = np.where(genes, keys[elite_parent[a:b]], keys[other_parent[a:b]])
     offspring_fitness, complete = decoder(new[n_elite:], fitness[elites[-1]], breed)
     return new, np.concatenate([fitness[elites], offspring_fitness]), complete
 
@@ -115,7 +116,8 @@ def brkga(graph: Graph, k: int, cost_model: CostModel = CostModel(),
     warm_up(); decode_population(p, np.zeros((1, q.n)), 1, np.inf)  # compiled code loaded before the clock starts
     t0 = time.perf_counter()
     planned = population + (generations - 1) * (population - n_elite)
-    bar = tqdm(total=planned, desc=f"brkga-{population}x{generations}", unit="order", delay=1.0, disable=not progress, leave=False)
+    name = f"brkga-{population}x{generations}"
+    bar = tqdm(total=planned, desc=name, unit="order", delay=1.0, disable=not progress, leave=False)
     decoder = _Decoder(p, min(int(k), max(q.n, 1)), math.inf if time_limit is None else t0 + time_limit, bar)
     keys, history, stopped = np.empty((population, q.n)), [], ""
     def first_generation(lo, hi):
@@ -136,7 +138,7 @@ def brkga(graph: Graph, k: int, cost_model: CostModel = CostModel(),
         raise no_fit(q, k, cost_model, f"none of the {decoder.evaluations} orders BRKGA sliced",
                      "that proves nothing about other orders: solve can prove whether any split fits")
     value, stage = decode(q, keys[best], k, cost_model)
-    return search_result(q, stage, k, cost_model, f"brkga-{population}x{generations}", time.perf_counter() - t0, history,
+    return search_result(q, stage, k, cost_model, name, time.perf_counter() - t0, history,
                          decoder.evaluations, planned, stopped)
 
 # %% ../nbs/04_brkga.ipynb #95bde38b
@@ -148,7 +150,8 @@ def parse_method(method: str):
     if m := re.fullmatch(r"brkga-(\d{1,18})", method):
         side = math.isqrt(int(m[1]))
         if side * side == int(m[1]) and side >= 2: return ("brkga", side, side)
-    raise GraphError(f"unknown method {method[:40]!r}: use slice, random-N, brkga-N (N a square, e.g. brkga-10000) or brkga-PxG")
+    raise GraphError(f"unknown method {method[:40]!r}: use slice, random-N, brkga-N (N a square, e.g. brkga-10000) "
+                     "or brkga-PxG")
 
 # %% ../nbs/04_brkga.ipynb #1d763e44
 def check_search_args(seed, time_limit, target):
@@ -156,7 +159,8 @@ def check_search_args(seed, time_limit, target):
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise GraphError(f"seed must be an integer >= 0, got {seed!r}")
     for name, value in (("time_limit", time_limit), ("target", target)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not value >= 0):
+        number = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+        if value is not None and not (number and value >= 0):
             raise GraphError(f"{name} must be a number >= 0, got {value!r}")
 
 def partition(graph: Graph, k: int,

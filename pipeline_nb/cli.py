@@ -76,11 +76,14 @@ def in_units(q: Quantity,  # a value from the command line
     "`q` in the workload's own units (a rate: size units per time unit)."
     from pipeline_nb.graph import GraphError, TIME_UNITS
     if not q.size: return q.value
-    def unknown(what): return GraphError(f"{flag} {q.text} has units, but this workload's {what} carry none: give a plain number in its own units")
-    if units.__getattribute__(field) not in SIZE_UNITS: raise unknown("tensor sizes" if field == "size" else "parameters")
+    def unknown(what):
+        return GraphError(f"{flag} {q.text} has units, but this workload's {what} carry none: "
+                          "give a plain number in its own units")
+    if getattr(units, field) not in SIZE_UNITS: raise unknown("tensor sizes" if field == "size" else "parameters")
     value = q.value * SIZE_UNITS[q.size] / SIZE_UNITS[getattr(units, field)]
     if not q.time: return value
-    if q.time not in TIME_UNITS: raise GraphError(f"{flag} {q.text}: unknown time unit {q.time!r} (known: {', '.join(TIME_UNITS)})")
+    if q.time not in TIME_UNITS:
+        raise GraphError(f"{flag} {q.text}: unknown time unit {q.time!r} (known: {', '.join(TIME_UNITS)})")
     if units.time not in TIME_UNITS: raise unknown("times")
     return value / TIME_UNITS[q.time] * TIME_UNITS[units.time]
 
@@ -100,7 +103,9 @@ def read_workload(path: str,  # graph file, .onnx model, or registry name (onnx/
         if not p.is_file(): raise GraphError(f"{path}: no such file")
         from pipeline_nb.importers import import_onnx
         return import_onnx(path, device=device or "a100", time_unit="us")
-    if device is not None: raise GraphError("--device applies to ONNX models and generated families only (other formats carry their own times)")
+    if device is not None:
+        raise GraphError("--device applies to ONNX models and generated families only "
+                         "(other formats carry their own times)")
     from pipeline_nb.io import load
     return load(path)
 
@@ -111,9 +116,11 @@ def cost_model_from(args, w):
     if args.bandwidth is not None:
         cm = CostModel.from_bandwidth(in_units(args.bandwidth, w.units, "--bandwidth"), memory_limit=cm.memory_limit,
                                       c_ov=cm.c_ov, memory_cap=cm.memory_cap)
-    memory = {f: None if getattr(args, f) is None else in_units(getattr(args, f), w.units, "--" + f.replace("_", "-"), "param")
-              for f in ("memory_limit", "memory_cap")}
-    return cm.with_(c_in=args.c_in, c_out=args.c_out, c_ov=args.c_ov, **memory)
+    def memory(f):
+        value = getattr(args, f)
+        return None if value is None else in_units(value, w.units, "--" + f.replace("_", "-"), "param")
+    return cm.with_(c_in=args.c_in, c_out=args.c_out, c_ov=args.c_ov,
+                    memory_limit=memory("memory_limit"), memory_cap=memory("memory_cap"))
 
 # %% ../nbs/12_cli.ipynb #c0a11a11
 def _fmt(x, unit: str = "") -> str:
@@ -147,7 +154,8 @@ def graph_info(w) -> dict:
     g = w.graph
     return dict(n=g.n, m=g.m, groups=len(g.groups()), blocks=Contracted(g).n, work=float(g.work.sum()),
                 param=float(g.param.sum()), size=float(g.size.sum()), units=units_json(w.units),
-                format=g.meta.get("format"), cost_model={k: v for k, v in asdict(w.cost_model).items() if v is not None})
+                format=g.meta.get("format"),
+                cost_model={k: v for k, v in asdict(w.cost_model).items() if v is not None})
 
 def format_info(info: dict, w) -> str:
     "The `info` report: one line per field, with what it means."
@@ -160,11 +168,14 @@ def format_info(info: dict, w) -> str:
             ("size", _fmt(info["size"], u.label("size")), "output tensors of all nodes"),
             ("format", info["format"] or "—", "where the numbers come from")]
     link = link_speed(cm, u)
-    comm = f"c_in {cm.c_in:.6g}, c_out {cm.c_out:.6g} {u.label('time')} per {u.label('size')}" + (f": a {link} link" if link else "")
+    t, s, p = u.label("time"), u.label("size"), u.label("param")
+    comm = f"c_in {cm.c_in:.6g}, c_out {cm.c_out:.6g} {t} per {s}" + (f": a {link} link" if link else "")
     rows.append(("cost", comm, "charged per tensor a stage receives, sends"))
-    if cm.memory_limit is not None: rows.append(("memory", _fmt(cm.memory_limit, u.label("param")), f"per stage before overflow costs {cm.c_ov:.6g} {u.label('time')} per {u.label('param')}"))
-    if cm.memory_cap is not None: rows.append(("cap", _fmt(cm.memory_cap, u.label("param")), "hard limit on a stage's parameters"))
-    if not (u.time and u.size): rows.append(("units", "—", "the source gives no unit for " + " or ".join(x for x, y in (("times", u.time), ("sizes", u.size)) if not y)))
+    if cm.memory_limit is not None:
+        rows.append(("memory", _fmt(cm.memory_limit, p), f"per stage before overflow costs {cm.c_ov:.6g} {t} per {p}"))
+    if cm.memory_cap is not None: rows.append(("cap", _fmt(cm.memory_cap, p), "hard limit on a stage's parameters"))
+    missing = [x for x, y in (("times", u.time), ("sizes", u.size)) if not y]
+    if missing: rows.append(("units", "—", "the source gives no unit for " + " or ".join(missing)))
     width = min(24, max(len(str(v)) for _, v, _ in rows))
     return "\n".join(f"{key:>7}  {str(value):<{width}}  {what}" for key, value, what in rows)
 
@@ -199,7 +210,8 @@ def _fewer_stages(w, cm, part, k: int, bottleneck: float, lower: float, method: 
     blocks = Contracted(w.graph).n
     if used >= blocks: return head + f"the graph has only {blocks} blocks"
     g, u = w.graph, w.units
-    if lower > 0 and bottleneck <= lower * (1 + 1e-6): why = f"the bottleneck equals the {BOUND_NAMES.get(method, method)}, so no split is better"
+    if lower > 0 and bottleneck <= lower * (1 + 1e-6):
+        why = f"the bottleneck equals the {BOUND_NAMES.get(method, method)}, so no split is better"
     else: why = "no split into more stages that this search tried was better"
     worst = max(range(used), key=lambda s: costs[s].cost)
     inside = part.stage == worst
@@ -207,9 +219,10 @@ def _fewer_stages(w, cm, part, k: int, bottleneck: float, lower: float, method: 
     if not internal.any(): return head + why
     smallest = float(min(g.size[v] for v in set(g.src[internal].tolist())))
     comm, link = (cm.c_in + cm.c_out) * smallest, link_speed(cm, u)
-    return (head + why + f"; a cut inside the bottleneck stage moves at least {_fmt(smallest, u.label('size'))} (its smallest "
-            f"internal tensor): {_fmt(comm, u.label('time'))} of communication{' at ' + link if link else ''}, against "
-            f"{_fmt(costs[worst].work, u.label('time'))} of compute in that stage")
+    t = u.label("time")
+    return (head + why + f"; a cut inside the bottleneck stage moves at least {_fmt(smallest, u.label('size'))} "
+            f"(its smallest internal tensor): {_fmt(comm, t)} of communication{' at ' + link if link else ''}, "
+            f"against {_fmt(costs[worst].work, t)} of compute in that stage")
 
 def _budget(result, time_limit) -> str | None:
     "One line when the search ended before its budget."
@@ -220,16 +233,19 @@ def _budget(result, time_limit) -> str | None:
         return (f"stopped at {limit} after {result.evaluations:,} of {result.planned:,} evaluations"
                 f"{generations}: raise --time-limit to search further")
     if result.stopped == "target":
-        return f"stopped after {result.evaluations:,} of {result.planned:,} evaluations: the split meets the lower bound"
+        return (f"stopped after {result.evaluations:,} of {result.planned:,} evaluations: "
+                "the split meets the lower bound")
     return None
 
 # %% ../nbs/12_cli.ipynb #c0a11a23
-def partition_report(w, k: int, cm, result, bounds: dict,  # workload, stages, cost model, `SearchResult`, method -> `Bound`
+def partition_report(w, k: int, cm,  # workload, stages, cost model
+                     result, bounds: dict,  # the `SearchResult`, and method -> `Bound`
                      time_limit: float | None = None,  # the search's limit (for the budget line)
                      solve_command: str = "") -> dict:  # the command that certifies this instance (for the gap line)
     "The JSON object of `partition --json` (and of `solve --json`, with more bounds)."
     g, u, part, b = w.graph, w.units, result.partition, result.bottleneck
-    stages = [dict(nodes=[str(g.names[v]) for v in nodes], **{f: float(getattr(c, f)) for f in ("work", "param", "sizein", "sizeout", "overflow", "cost")})
+    fields = ("work", "param", "sizein", "sizeout", "overflow", "cost")
+    stages = [dict(nodes=[str(g.names[v]) for v in nodes], **{f: float(getattr(c, f)) for f in fields})
               for nodes, c in zip(part.stages(), part.breakdown(cm))]
     bjs = bounds_json(bounds)
     lower, lower_method = best_of(bjs)
@@ -258,18 +274,23 @@ def _units_line(units: dict) -> str:
 def format_report(r: dict) -> str:
     "A stage table and the summary lines of a partition report."
     u = r["units"]; t = u["time"] or "time units"
-    head = f"{'stage':>5} {'nodes':>6}  {'first nodes':<28} {'work':>11} {'in':>11} {'out':>11} {'param':>11} {'overflow':>11} {'cost':>11}"
+    columns = ("work", "sizein", "sizeout", "param", "overflow", "cost")
+    head = f"{'stage':>5} {'nodes':>6}  {'first nodes':<28}" + "".join(f" {c.removeprefix('size'):>11}"
+                                                                     for c in columns)
     lines = [_units_line(u), head, "-" * len(head)]
     for i, s in enumerate(r["stages"]):
-        lines.append(f"{i:>5} {len(s['nodes']):>6}  {_short(s['nodes']):<28} {s['work']:>11.5g} {s['sizein']:>11.5g} {s['sizeout']:>11.5g} "
-                     f"{s['param']:>11.5g} {s['overflow']:>11.5g} {s['cost']:>11.5g}")
+        cells = "".join(f" {s[c]:>11.5g}" for c in columns)
+        lines.append(f"{i:>5} {len(s['nodes']):>6}  {_short(s['nodes']):<28}{cells}")
     b, per_s = r["bottleneck"], r["throughput_per_second"]
-    rate = f"{per_s:.6g} inferences per second" if per_s else f"{1 / b:.6g} per {u['time'] or 'time unit'}" if b > 0 else "unbounded"
+    if per_s: rate = f"{per_s:.6g} inferences per second"
+    else: rate = f"{1 / b:.6g} per {u['time'] or 'time unit'}" if b > 0 else "unbounded"
     lines.append(f"bottleneck {b:.6g} {t} (throughput {rate}) with {r['stages_used']} of k = {r['k']} stages, "
                  f"method {r['method']}, {r['seconds']:.2f} s")
     if r["gap"] is None: lines.append("lower bound: none positive, so the gap is unknown")
-    else: lines.append(f"lower bound {r['lower_bound']:.6g} {t} ({BOUND_NAMES.get(r['lower_bound_method'], r['lower_bound_method'])}): "
-                       f"at most {100 * r['gap']:.2f}% above the optimum")
+    else:
+        name = BOUND_NAMES.get(r["lower_bound_method"], r["lower_bound_method"])
+        gap = f"at most {100 * r['gap']:.2f}% above the optimum"
+        lines.append(f"lower bound {r['lower_bound']:.6g} {t} ({name}): {gap}")
     return "\n".join(lines + r["notes"])
 
 def format_bounds(bjs: dict, units: dict, upper: float | None = None) -> str:
@@ -289,9 +310,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 def _cost_flags(p):
-    g = p.add_argument_group("cost model (defaults come from the file's format; sizes in the workload's own units unless given)")
-    g.add_argument("--bandwidth", type=rate, help="link between stages, e.g. 25GB/s, 2GiB/s, or a plain number in size units "
-                   "per time unit: c_in = c_out = 1/bandwidth")
+    g = p.add_argument_group("cost model (defaults come from the file's format; values in the workload's own units "
+                             "unless units are given)")
+    g.add_argument("--bandwidth", type=rate, help="link between stages, e.g. 25GB/s, 2GiB/s, or a plain number in "
+                   "size units per time unit: c_in = c_out = 1/bandwidth")
     g.add_argument("--c-in", type=nonnegative, help="time per size unit received")
     g.add_argument("--c-out", type=nonnegative, help="time per size unit sent")
     g.add_argument("--c-ov", type=nonnegative, help="time per parameter unit above the memory limit")
@@ -299,29 +321,30 @@ def _cost_flags(p):
     g.add_argument("--memory-cap", type=size, help="hard cap on a stage's parameters, e.g. 80GiB")
 
 def _graph_args(p, k=True):
-    p.add_argument("graph", help="graph file (pipeline_nb JSON, dnn-partitioning JSON, PipeDream graph.txt, REGAL .pbtxt), "
-                   ".onnx model, or registry name such as onnx/resnet50 or gen/layered-1000-seed0")
-    p.add_argument("--device", metavar="DEVICE", help="device preset that costs an ONNX model or a generated family, e.g. a100, "
-                   "h100 (default a100; an unknown name lists them)")
+    p.add_argument("graph", help="graph file (pipeline_nb JSON, dnn-partitioning JSON, PipeDream graph.txt, REGAL "
+                   ".pbtxt), .onnx model, or registry name such as onnx/resnet50 or gen/layered-1000-seed0")
+    p.add_argument("--device", metavar="DEVICE", help="device preset that costs an ONNX model or a generated family, "
+                   "e.g. a100, h100 (default a100; an unknown name lists them)")
     if k: p.add_argument("-k", type=integer(1), required=True, help="number of pipeline stages (>= 1)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 def _bound_flags(p, default_methods):
     from pipeline_nb.bounds import METHODS
-    p.add_argument("--time-limit", type=seconds, help="seconds for the whole command (default: none)")
+    p.add_argument("--time-limit", type=seconds, help="seconds for the whole command (default: no overall limit)")
     p.add_argument("--mip-time-limit", type=seconds, default=60.0, help="seconds per MIP (default 60)")
-    p.add_argument("--methods", default=",".join(default_methods), help=f"comma-separated bound methods among {', '.join(METHODS)} "
-                   f"(default {','.join(default_methods)})")
+    p.add_argument("--methods", default=",".join(default_methods), help="comma-separated bound methods among "
+                   f"{', '.join(METHODS)} (default {','.join(default_methods)})")
 
 # %% ../nbs/12_cli.ipynb #c0a11a30
 def _info(p): _graph_args(p, k=False)
 
 def _partition(p):
     _graph_args(p); _cost_flags(p)
-    p.add_argument("--method", default="brkga-10000", help="slice, random-N, brkga-N (N a square) or brkga-PxG (default brkga-10000)")
+    p.add_argument("--method", default="brkga-10000",
+                   help="slice, random-N, brkga-N (N a square) or brkga-PxG (default brkga-10000)")
     p.add_argument("--seed", type=integer(0), default=0, help="random seed, an integer >= 0 (default 0)")
-    p.add_argument("--time-limit", type=seconds, default=60.0, help="seconds for the search (default 60); the cheap bounds "
-                   "take at most a tenth of it more")
+    p.add_argument("--time-limit", type=seconds, default=60.0,
+                   help="seconds for the search (default 60); the cheap bounds take at most a tenth of it more")
 
 def _bound(p):
     from pipeline_nb.mip import DEFAULT_METHODS
@@ -329,11 +352,13 @@ def _bound(p):
 
 def _solve(p):
     _bound(p)
-    p.add_argument("--target-gap", type=nonnegative, default=0.01, help="stop once UB/LB - 1 is at most this (default 0.01)")
+    p.add_argument("--target-gap", type=nonnegative, default=0.01,
+                   help="stop once UB/LB - 1 is at most this (default 0.01)")
     p.add_argument("--seed", type=integer(0), default=0, help="random seed, an integer >= 0 (default 0)")
 
 def _convert(p):
-    p.add_argument("graph", help="input graph file, .onnx model or registry name"); p.add_argument("output", help="output .json file")
+    p.add_argument("graph", help="input graph file, .onnx model or registry name")
+    p.add_argument("output", help="output .json file")
     p.add_argument("--device", metavar="DEVICE", help="device preset that costs an ONNX model (default a100)")
 
 # %% ../nbs/12_cli.ipynb #c0a11a32
@@ -345,8 +370,8 @@ COMMANDS = {"info": ("sizes, totals, units and cost model of a graph, explained"
 
 def parser(command: str | None = None) -> argparse.ArgumentParser:
     "The `pipeline-nb` parser; with `command`, only that command's arguments are built ('' builds none)."
-    ap = _Parser(prog="pipeline-nb", description="Split a DNN computation graph into k pipeline stages with the highest "
-                 "throughput, and certify how close to optimal the split is.")
+    ap = _Parser(prog="pipeline-nb", description="Split a DNN computation graph into k pipeline stages with the "
+                 "highest throughput, and certify how close to optimal the split is.")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     for name, (what, build) in COMMANDS.items():
         p = sub.add_parser(name, help=what, description=what)
@@ -363,7 +388,8 @@ def check_output(path: str):
     if p.exists():
         mode = p.stat().st_mode
         if not os.access(p, os.W_OK) or not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
-            raise GraphError(f"{path}: the file is write-protected; not replaced (make it writable or choose another name)")
+            raise GraphError(f"{path}: the file is write-protected; not replaced "
+                             "(make it writable or choose another name)")
 
 # %% ../nbs/12_cli.ipynb #da5f41f2
 def _methods(text: str) -> list:
@@ -371,14 +397,15 @@ def _methods(text: str) -> list:
     from pipeline_nb.graph import GraphError
     methods = [m.strip() for m in text.split(",") if m.strip()]
     unknown = [m for m in methods if m not in METHODS]
-    if unknown or not methods: raise GraphError(f"unknown bound method {unknown[0] if unknown else text!r} (known: {', '.join(METHODS)})")
+    if unknown or not methods:
+        raise GraphError(f"unknown bound method {unknown[0] if unknown else text!r} (known: {', '.join(METHODS)})")
     return methods
 
 def compile_notice(show: bool = True):  # False: say nothing (no person is watching stderr)
     "Say on stderr that the kernels are being compiled, when numba's disk cache does not hold them yet."
     import pipeline_nb.graph, pipeline_nb.segments, pipeline_nb.slicing, pipeline_nb.brkga
     modules = (pipeline_nb.graph, pipeline_nb.segments, pipeline_nb.slicing, pipeline_nb.brkga)
-    kernels = [f for m in modules for f in vars(m).values() if hasattr(f, "py_func") and getattr(f, "_cache", None) is not None]
+    kernels = [f for m in modules for f in vars(m).values() if hasattr(f, "py_func") and getattr(f, "_cache", None)]
     if show and pipeline_nb.slicing.kernels_cached(kernels) is False:
         print("pipeline-nb: compiling kernels (first run only)…", file=sys.stderr, flush=True)
 
@@ -387,7 +414,8 @@ def _solve_command(args) -> str:
     words = ["pipeline-nb", "solve", args.graph, "-k", str(args.k)] + (["--device", args.device] if args.device else [])
     for flag in ("bandwidth", "c_in", "c_out", "c_ov", "memory_limit", "memory_cap"):
         value = getattr(args, flag, None)
-        if value is not None: words += ["--" + flag.replace("_", "-"), value.text if isinstance(value, Quantity) else repr(value)]
+        if value is None: continue
+        words += ["--" + flag.replace("_", "-"), value.text if isinstance(value, Quantity) else repr(value)]
     return shlex.join(words)
 
 # %% ../nbs/12_cli.ipynb #c0a11a50
@@ -421,7 +449,8 @@ def run_bound(args, w, cm, k: int, progress: bool) -> dict:
 def run_solve(args, w, cm, k: int, progress: bool) -> dict:
     from pipeline_nb.solve import solve
     compile_notice(progress)
-    cert = solve(w.graph, k, cm, args.time_limit, args.target_gap, args.mip_time_limit, _methods(args.methods), args.seed, progress)
+    cert = solve(w.graph, k, cm, args.time_limit, args.target_gap, args.mip_time_limit, _methods(args.methods),
+                 args.seed, progress)
     return partition_report(w, args.k, cm, cert.result, cert.bounds, args.time_limit)
 
 # %% ../nbs/12_cli.ipynb #c0a11a51
@@ -448,15 +477,20 @@ def run(args) -> dict | str:
     cm = cost_model_from(args, w)
     k = min(args.k, max(Contracted(w.graph).n, 1))  # more stages than blocks cannot be used
     progress = sys.stderr.isatty()  # bars and notices are for a person watching
-    try: report = {"partition": run_partition, "bound": run_bound, "solve": run_solve}[args.command](args, w, cm, k, progress)
+    command = {"partition": run_partition, "bound": run_bound, "solve": run_solve}[args.command]
+    try: report = command(args, w, cm, k, progress)
     except NoFit as e:
         from pipeline_nb.graph import GraphError
         raise GraphError(_no_fit_hint(e, args)) from None
-    if k < args.k: report.setdefault("notes", []).insert(0, f"k = {args.k} is more than the graph's {k} blocks: at most {k} stages can be used")
+    if k < args.k:
+        report.setdefault("notes", []).insert(0, f"k = {args.k} is more than the graph's {k} blocks: "
+                                                 f"at most {k} stages can be used")
     if args.json: return report
     if args.command == "bound":
-        return "\n".join([format_bounds(report["bounds"], report["units"]), f"best lower bound: {_fmt(report['lower_bound'], report['units']['time'] or 'time units')}"
-                          + (f" ({BOUND_NAMES[report['lower_bound_method']]})" if report["lower_bound_method"] else "")] + report.get("notes", []))
+        method = report["lower_bound_method"]
+        best = f"best lower bound: {_fmt(report['lower_bound'], report['units']['time'] or 'time units')}"
+        best += f" ({BOUND_NAMES[method]})" if method else ""
+        return "\n".join([format_bounds(report["bounds"], report["units"]), best] + report.get("notes", []))
     text = format_report(report)
     if args.command == "solve": text += "\n\n" + format_bounds(report["bounds"], report["units"], report["bottleneck"])
     return text
@@ -487,14 +521,16 @@ def main(argv=None) -> int:
             with stdout_redirected(2): out = run(args)  # solvers' own prints go to stderr
         else: out = run(args)
         print(json.dumps(strict_json(out), allow_nan=False) if isinstance(out, dict) else out, flush=True)
-    except SystemExit as e: return e.code if isinstance(e.code, int) else 2  # argparse: --help (0) or a bad argument (2)
+    except SystemExit as e: return e.code if isinstance(e.code, int) else 2  # argparse: --help (0), bad argument (2)
     except BrokenPipeError: _quiet_stdout(); return 141
     except KeyboardInterrupt: print("pipeline-nb: interrupted", file=sys.stderr); return 130
-    except MemoryError: print("pipeline-nb: error: out of memory (try a smaller k, population or graph)", file=sys.stderr); return 2
+    except MemoryError:
+        print("pipeline-nb: error: out of memory (try a smaller k, population or graph)", file=sys.stderr); return 2
     except Exception as e:
         from pipeline_nb.graph import GraphError
         if isinstance(e, (GraphError, OSError)): print(f"pipeline-nb: error: {e}", file=sys.stderr); return 2
         if os.environ.get("PIPELINE_NB_DEBUG"): raise
-        print(f"pipeline-nb: internal error: {type(e).__name__}: {e} (PIPELINE_NB_DEBUG=1 shows where)", file=sys.stderr)
+        print(f"pipeline-nb: internal error: {type(e).__name__}: {e} (PIPELINE_NB_DEBUG=1 shows where)",
+              file=sys.stderr)
         return 1
     return 0

@@ -121,13 +121,15 @@ def check_cap(q: Contracted, k: int, cost_model: CostModel):
         raise GraphError(f"infeasible: {q.graph.names[q.members[heavy][0]]!r} alone holds {q.param[heavy]:g} of "
                          f"parameters, above the memory cap of {cap:g} per stage")
     if q.param.sum() > min(k, q.n) * cap:
-        raise GraphError(f"infeasible: the parameters total {q.param.sum():g}, more than {min(k, q.n)} stages x {cap:g}")
+        raise GraphError(f"infeasible: the parameters total {q.param.sum():g}, "
+                         f"more than {min(k, q.n)} stages x {cap:g}")
 
 def no_fit(q: Contracted, k: int, cost_model: CostModel, tried: str, hint: str = "") -> GraphError:
     "The error when no slicing of the orders `tried` fits the memory cap: a proof when a cheap one exists."
     if cost_model.memory_cap is None: return GraphError("no slicing has a finite bottleneck: the costs overflow")
     check_cap(q, k, cost_model)
-    return NoFit(f"{tried} cannot be sliced into {k} stages under the memory cap of {cost_model.memory_cap:g} per stage", hint)
+    cap = cost_model.memory_cap
+    return NoFit(f"{tried} cannot be sliced into {k} stages under the memory cap of {cap:g} per stage", hint)
 
 def slice_order(q: Contracted,  # the contracted problem
                 order,  # a topological order of its blocks
@@ -190,7 +192,8 @@ def search_result(q: Contracted, block_stage, k, cost_model, method, seconds, hi
                   evaluations=0, planned=0, stopped="") -> SearchResult:
     "Wrap a block assignment as a validated, normalised `SearchResult`."
     part = Partition(q.graph, q.expand(block_stage), k).validate().normalized()
-    return SearchResult(part, part.bottleneck(cost_model), method, seconds, list(history), evaluations, planned, stopped)
+    return SearchResult(part, part.bottleneck(cost_model), method, seconds, list(history),
+                        evaluations, planned, stopped)
 
 # %% ../nbs/03_slicing.ipynb #0e12fe4a
 def warm_up():
@@ -228,7 +231,8 @@ def random_search(graph: Graph, k: int, cost_model: CostModel = CostModel(),
     rng = np.random.default_rng(seed)
     warm_up(); t0 = time.perf_counter()
     best, best_stage, history, stopped = math.inf, None, [], ""
-    with tqdm(total=n_orders, desc=f"random-{n_orders}", unit="order", delay=1.0, disable=not progress, leave=False) as bar:
+    bar = tqdm(total=n_orders, desc=f"random-{n_orders}", unit="order", delay=1.0, disable=not progress, leave=False)
+    with bar:
         while len(history) < n_orders:
             order = kahn_order(q.succ_ptr, q.succ_idx, q.indegree, keys_to_rank(rng.random(q.n)))
             value, stage = _cut(q, order, k, cost_model, best)  # inf: no better slicing (or none under the cap)
