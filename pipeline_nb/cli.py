@@ -11,8 +11,8 @@ from typing import NamedTuple
 # %% auto #0
 __all__ = ['SIZE_UNITS', 'BOUND_NAMES', 'COMMANDS', 'Quantity', 'seconds', 'nonnegative', 'integer', 'size', 'rate', 'in_units',
            'read_workload', 'cost_model_from', 'link_speed', 'units_json', 'graph_info', 'format_info', 'bounds_json',
-           'best_of', 'partition_report', 'format_report', 'format_bounds', 'parser', 'check_output', 'compile_notice',
-           'run_partition', 'run_bound', 'run_solve', 'run', 'strict_json', 'main']
+           'infeasibility', 'best_of', 'partition_report', 'format_report', 'format_bounds', 'parser', 'check_output',
+           'compile_notice', 'run_partition', 'run_bound', 'run_solve', 'run', 'strict_json', 'main']
 
 # %% ../nbs/12_cli.ipynb #c0a11a01
 class Quantity(NamedTuple):
@@ -186,13 +186,13 @@ BOUND_NAMES = {"lb0": "combinatorial bound", "node-cut": "node-cut bound", "node
                "lp-guess": "guessed-bottleneck LP bound", "lp-exact": "exact-MIP LP bound"}
 
 def bounds_json(bounds: dict) -> dict:
-    "Each bound as JSON; a skipped or failed bound's value is null, not 0 (its status says why)."
-    out = {}
-    for key, b in bounds.items():
-        d = b.as_dict()
-        if b.status in ("skipped", "error") or not math.isfinite(b.value): d["value"] = None
-        out[key] = d
-    return out
+    "Each bound as JSON: a bound that proves nothing has a null value, not 0 (its status says why)."
+    return {key: b.as_dict() for key, b in bounds.items()}
+
+def infeasibility(bounds: dict) -> str | None:
+    "The proof, in words, when some bound shows that no split fits the memory cap; else None."
+    proof = next((b for b in bounds.values() if b.status == "infeasible"), None)
+    return None if proof is None else f"infeasible: {proof.message} (proved by the {BOUND_NAMES.get(proof.method, proof.method)})"
 
 def best_of(bounds_js: dict):
     "(value, method) of the largest bound in a `bounds_json` dict; (0.0, None) when there is none."
@@ -329,11 +329,11 @@ def _graph_args(p, k=True):
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 def _bound_flags(p, default_methods):
-    from pipeline_nb.bounds import METHODS
-    p.add_argument("--time-limit", type=seconds, help="seconds for the whole command (default: no overall limit)")
+    from pipeline_nb.mip import BOUNDS
+    p.add_argument("--time-limit", type=seconds, default=60.0, help="seconds for the whole command (default 60)")
     p.add_argument("--mip-time-limit", type=seconds, default=60.0, help="seconds per MIP (default 60)")
     p.add_argument("--methods", default=",".join(default_methods), help="comma-separated bound methods among "
-                   f"{', '.join(METHODS)} (default {','.join(default_methods)})")
+                   f"{', '.join(BOUNDS)} (default {','.join(default_methods)})")
 
 # %% ../nbs/12_cli.ipynb #c0a11a30
 def _info(p): _graph_args(p, k=False)
@@ -393,12 +393,12 @@ def check_output(path: str):
 
 # %% ../nbs/12_cli.ipynb #da5f41f2
 def _methods(text: str) -> list:
-    from pipeline_nb.bounds import METHODS
+    from pipeline_nb.mip import BOUNDS
     from pipeline_nb.graph import GraphError
     methods = [m.strip() for m in text.split(",") if m.strip()]
-    unknown = [m for m in methods if m not in METHODS]
+    unknown = [m for m in methods if m not in BOUNDS]
     if unknown or not methods:
-        raise GraphError(f"unknown bound method {unknown[0] if unknown else text!r} (known: {', '.join(METHODS)})")
+        raise GraphError(f"unknown bound method {unknown[0] if unknown else text!r} (known: {', '.join(BOUNDS)})")
     return methods
 
 def compile_notice(show: bool = True):  # False: say nothing (no person is watching stderr)
@@ -429,10 +429,12 @@ def _no_fit_hint(e, args) -> str:
 def run_partition(args, w, cm, k: int, progress: bool) -> dict:
     from pipeline_nb.bounds import lb0, node_cut
     from pipeline_nb.brkga import partition
+    from pipeline_nb.graph import GraphError
     limit = args.time_limit
     bounds = {"lb0": lb0(w.graph, k, cm)}
     bounds["node-cut"] = node_cut(w.graph, k, cm, time_limit=None if limit is None else limit / 10)
-    target = max(b.value for b in bounds.values()) * (1 + 1e-6)  # within 1e-6 of a bound: optimal, stop searching
+    if (proof := infeasibility(bounds)): raise GraphError(proof)
+    target = max(b.value for b in bounds.values() if b.proven) * (1 + 1e-6)  # within 1e-6 of a bound: optimal
     compile_notice(progress)
     r = partition(w.graph, k, cm, args.method, args.seed, limit, target=target, progress=progress)
     return partition_report(w, args.k, cm, r, bounds, limit, _solve_command(args))
@@ -444,14 +446,21 @@ def run_bound(args, w, cm, k: int, progress: bool) -> dict:
                             time_limit=args.time_limit, progress=progress)
     bjs = bounds_json(bounds)
     lower, method = best_of(bjs)
-    return dict(k=args.k, units=units_json(w.units), lower_bound=lower, lower_bound_method=method, bounds=bjs)
+    if (proof := infeasibility(bounds)):
+        return dict(k=args.k, units=units_json(w.units), lower_bound=None, lower_bound_method=None, bounds=bjs,
+                    infeasible=True, notes=[proof])
+    return dict(k=args.k, units=units_json(w.units), lower_bound=lower, lower_bound_method=method, bounds=bjs,
+                infeasible=False, notes=[])
 
 def run_solve(args, w, cm, k: int, progress: bool) -> dict:
     from pipeline_nb.solve import solve
     compile_notice(progress)
     cert = solve(w.graph, k, cm, args.time_limit, args.target_gap, args.mip_time_limit, _methods(args.methods),
-                 args.seed, progress)
-    return partition_report(w, args.k, cm, cert.result, cert.bounds, args.time_limit)
+                 args.seed, progress, w.units)
+    extra = dict(verdict=cert.verdict(), limited_by=cert.limited_by or None, rounds=cert.rounds, infeasible=cert.infeasible)
+    if cert.result is None:  # no split found: proven infeasible, or none found and none proved impossible
+        return dict(k=args.k, units=units_json(w.units), bounds=bounds_json(cert.bounds), **extra)
+    return {**partition_report(w, args.k, cm, cert.result, cert.bounds, args.time_limit), **extra}
 
 # %% ../nbs/12_cli.ipynb #c0a11a51
 def _nonempty(w, path):
@@ -487,13 +496,15 @@ def run(args) -> dict | str:
                                                  f"at most {k} stages can be used")
     if args.json: return report
     if args.command == "bound":
-        method = report["lower_bound_method"]
+        method, table = report["lower_bound_method"], format_bounds(report["bounds"], report["units"])
+        if report["infeasible"]: return "\n".join([table] + report["notes"])
         best = f"best lower bound: {_fmt(report['lower_bound'], report['units']['time'] or 'time units')}"
-        best += f" ({BOUND_NAMES[method]})" if method else ""
-        return "\n".join([format_bounds(report["bounds"], report["units"]), best] + report.get("notes", []))
-    text = format_report(report)
-    if args.command == "solve": text += "\n\n" + format_bounds(report["bounds"], report["units"], report["bottleneck"])
-    return text
+        best += f" ({BOUND_NAMES.get(method, method)})" if method else ""
+        return "\n".join([table, best] + report["notes"])
+    if args.command == "partition": return format_report(report)
+    table = format_bounds(report["bounds"], report["units"], report.get("bottleneck"))
+    if "stages" not in report: return table + "\n" + report["verdict"]
+    return format_report(report) + "\n\n" + table + "\n" + report["verdict"]
 
 # %% ../nbs/12_cli.ipynb #c0a11a60
 def strict_json(x):
@@ -517,7 +528,7 @@ def main(argv=None) -> int:
     try:
         args = parser(command if command in COMMANDS else "").parse_args(argv)
         if args.command in ("bound", "solve"):
-            from pipeline_nb.mip import stdout_redirected
+            from pipeline_nb.solver import stdout_redirected
             with stdout_redirected(2): out = run(args)  # solvers' own prints go to stderr
         else: out = run(args)
         print(json.dumps(strict_json(out), allow_nan=False) if isinstance(out, dict) else out, flush=True)

@@ -11,12 +11,13 @@ import numpy as np
 from numba import njit
 from tqdm.auto import tqdm
 
-from .graph import Contracted, CostModel, Graph, GraphError, Partition, kahn_order, keys_to_rank, diamond
+from .graph import (Contracted, CostModel, Graph, GraphError, Partition, check_k, kahn_order, keys_to_rank,
+                              diamond)
 from .segments import order_data, check_order, fill_column, unsigned
 
 # %% auto #0
-__all__ = ['optimal_slicing', 'NoFit', 'check_k', 'check_finite', 'check_cap', 'no_fit', 'slice_order', 'brute_force',
-           'SearchResult', 'decode', 'search_result', 'warm_up', 'kernels_cached', 'slice_given', 'random_search']
+__all__ = ['optimal_slicing', 'NoFit', 'check_finite', 'check_cap', 'no_fit', 'slice_order', 'brute_force', 'SearchResult',
+           'decode', 'search_result', 'warm_up', 'kernels_cached', 'slice_given', 'random_search']
 
 # %% ../nbs/03_slicing.ipynb #3657ebb7
 @njit(cache=True, nogil=True)
@@ -90,11 +91,6 @@ class NoFit(GraphError):
                  hint: str = ""):  # what to try instead
         super().__init__(f"{fact}; {hint}" if hint else fact)
         self.fact = fact
-
-def check_k(k):
-    "Raise a clear error unless `k` is an integer >= 1."
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise GraphError(f"k must be an integer >= 1, got {k!r}")
 
 def check_finite(q: Contracted, cost_model: CostModel):
     "Refuse a problem whose costs add up beyond 1e300: float sums of them could overflow."
