@@ -95,8 +95,9 @@ class NoFit(GraphError):
 def check_finite(q: Contracted, cost_model: CostModel):
     "Refuse a problem whose costs add up beyond 1e300: float sums of them could overflow."
     cm = cost_model
-    terms = [q.work.sum(), (cm.c_in + cm.c_out) * q.tensor_size.sum() if cm.c_in + cm.c_out > 0 else 0.0,
-             cm.c_ov * q.param.sum() if cm.memory_limit is not None and cm.c_ov > 0 else 0.0]
+    with np.errstate(over="ignore"):  # an overflowing sum is what this looks for
+        terms = [q.work.sum(), (cm.c_in + cm.c_out) * q.tensor_size.sum() if cm.c_in + cm.c_out > 0 else 0.0,
+                 cm.c_ov * q.param.sum() if cm.memory_limit is not None and cm.c_ov > 0 else 0.0]
     if not sum(terms) <= 1e300:
         raise GraphError("the costs of this graph add up to more than 1e300, where sums overflow: rescale its numbers")
 
