@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_cli.ipynb #2485dcfd
 from __future__ import annotations
-import argparse, json, math, os, re, shlex, stat, sys, time
+import argparse, json, math, os, re, shlex, stat, sys
 from pathlib import Path
 from typing import NamedTuple
 
@@ -192,7 +192,8 @@ def bounds_json(bounds: dict) -> dict:
 def infeasibility(bounds: dict) -> str | None:
     "The proof, in words, when some bound shows that no split fits the memory cap; else None."
     proof = next((b for b in bounds.values() if b.status == "infeasible"), None)
-    return None if proof is None else f"infeasible: {proof.message} (proved by the {BOUND_NAMES.get(proof.method, proof.method)})"
+    if proof is None: return None
+    return f"infeasible: {proof.message} (proved by the {BOUND_NAMES.get(proof.method, proof.method)})"
 
 def best_of(bounds_js: dict):
     "(value, method) of the largest bound in a `bounds_json` dict; (0.0, None) when there is none."
@@ -457,7 +458,8 @@ def run_solve(args, w, cm, k: int, progress: bool) -> dict:
     compile_notice(progress)
     cert = solve(w.graph, k, cm, args.time_limit, args.target_gap, args.mip_time_limit, _methods(args.methods),
                  args.seed, progress, w.units)
-    extra = dict(verdict=cert.verdict(), limited_by=cert.limited_by or None, rounds=cert.rounds, infeasible=cert.infeasible)
+    extra = dict(verdict=cert.verdict(), limited_by=cert.limited_by or None, rounds=cert.rounds,
+                 infeasible=cert.infeasible)
     if cert.result is None:  # no split found: proven infeasible, or none found and none proved impossible
         return dict(k=args.k, units=units_json(w.units), bounds=bounds_json(cert.bounds), **extra)
     return {**partition_report(w, args.k, cm, cert.result, cert.bounds, args.time_limit), **extra}
