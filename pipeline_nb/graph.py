@@ -16,7 +16,8 @@ from numba import njit
 
 # %% auto #0
 __all__ = ['TIME_UNITS', 'GraphError', 'CostModel', 'Units', 'kahn_order', 'csr', 'keys_to_rank', 'Graph', 'diamond', 'StageCost',
-           'stage_cost', 'block_cost', 'colocation_blocks', 'Contracted', 'check_k', 'Partition', 'random_graph']
+           'stage_cost', 'block_cost', 'colocation_blocks', 'Contracted', 'check_k', 'cap_violation', 'Partition',
+           'random_graph']
 
 # %% ../nbs/00_graph.ipynb #ffae7e33
 class GraphError(ValueError):
@@ -331,6 +332,17 @@ def check_k(k) -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise GraphError(f"k must be an integer >= 1, got {k!r}")
     return int(k)
+
+# %% ../nbs/00_graph.ipynb #a7484cc9
+def cap_violation(q: Contracted, k: int, cost_model: CostModel) -> str:
+    "Why no split into at most k stages fits the hard memory cap, by a cheap proof ('' when none applies)."
+    cap = cost_model.memory_cap
+    if cap is None or not q.n: return ""
+    heavy = int(np.argmax(q.param))
+    if q.param[heavy] > cap:
+        return f"{q.graph.names[q.members[heavy][0]]!r} alone holds {q.param[heavy]:g} of parameters, above the memory cap of {cap:g} per stage"
+    if q.param.sum() > min(k, q.n) * cap: return f"the parameters total {q.param.sum():g}, more than {min(k, q.n)} stages x {cap:g}"
+    return ""
 
 # %% ../nbs/00_graph.ipynb #50f7aa33
 class Partition:
