@@ -91,7 +91,8 @@ def test_saved_widgets_render(notebook, tmp_path):
     drawn = screenshot(tmp_path, to_html(alone, tmp_path / "explorer.html", RENDERER))
     bare = screenshot(tmp_path, to_html(alone, tmp_path / "bare.html", tmp_path / "nowhere"))
     assert ink(bare) < 0.005, f"the page without a renderer is not empty (ink {ink(bare):.3f}): the check cannot fail"
-    assert drawn.std() > 10 and ink(drawn) > 0.02, f"the widgets drew nothing: std {drawn.std():.1f}, ink {ink(drawn):.3f}"
+    assert drawn.std() > 10 and ink(drawn) > 0.02, \
+        f"the widgets drew nothing: std {drawn.std():.1f}, ink {ink(drawn):.3f}"
     dom = chromium(tmp_path, tmp_path / "explorer.html", "--dump-dom").stdout
     images = re.findall(r'<img[^>]+src="(?:blob|data):', dom)
     assert len(images) >= 5, f"{len(images)} pictures drawn from the saved state, expected one per tab (5)"
