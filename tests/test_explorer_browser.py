@@ -25,7 +25,6 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium browser (D
 
 def to_html(nb: dict, out: Path, renderer: Path | None = None) -> Path:
     "Export a notebook to HTML, loading the widget renderer from `renderer` instead of the CDN when given."
-    import nbformat
     from nbconvert import HTMLExporter
     exporter = HTMLExporter()
     if renderer is not None:
