@@ -20,7 +20,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 import pipeline_nb
-from .graph import Contracted, CostModel, Graph, GraphError, Units
+from .graph import MAX_TOTAL, Contracted, CostModel, Graph, GraphError, Units
 
 # %% auto #0
 __all__ = ['PIPEDREAM_BANDWIDTH', 'FORMATS', 'Workload', 'shared_data', 'save_json', 'parse_pipeline_nb', 'read_json',
@@ -63,13 +63,21 @@ def _from_file(path,  # file to read
     workload.graph.meta["source"] = str(path)
     return workload
 
+def _largest_cost(graph: Graph, cm: CostModel) -> float:
+    "An upper bound on any stage's cost: every node's work, every tensor sent and received, all parameters."
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(graph.work.sum() + (cm.c_in + cm.c_out) * graph.size.sum() + cm.c_ov * graph.param.sum())
+
 def _reader(parse: Callable[[str], Workload]) -> Callable[[str], Workload]:
-    "`parse`, refusing graphs without nodes and input nested too deeply to walk, with a `GraphError`."
+    "`parse`, refusing input nested too deeply to walk, graphs without nodes and costs that overflow."
     @functools.wraps(parse)
     def checked(text: str) -> Workload:
         try: workload = parse(text)
         except RecursionError: raise GraphError("nested too deeply to read") from None
         if workload.graph.n == 0: raise GraphError("graph has no nodes")
+        if not _largest_cost(workload.graph, workload.cost_model) <= MAX_TOTAL:
+            raise GraphError(f"a stage could cost {_largest_cost(workload.graph, workload.cost_model):.4g} under this cost model: "
+                             f"more than {MAX_TOTAL:.0e}, refused")
         return workload
     return checked
 
@@ -84,6 +92,10 @@ def _show(value) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
         return f"an integer of {len(str(abs(value))) if value.bit_length() < 14000 else 'thousands of'} digits"
     return _SHORT.repr(value)
+
+def _edge(u, v, arrow: str = "->") -> str:
+    "How a message names the edge from `u` to `v`."
+    return f"edge {_show(str(u))[1:-1]} {arrow} {_show(str(v))[1:-1]}"
 
 def _number(value, what: str) -> float:
     "`value` as a float if it is a finite number >= 0, else a `GraphError` naming `what`."
@@ -196,10 +208,11 @@ def parse_pipeline_nb(text: str) -> Workload:
         if not isinstance(node, dict) or "id" not in node: raise GraphError(f'nodes[{i}] must be an object with an "id"')
         name = str(node["id"])
         unknown = [k for k in node if k not in _NODE_KEYS]
-        if unknown: raise GraphError(f"node {name!r}: unknown field {_show(unknown[0])} (known: {', '.join(_NODE_KEYS)})")
-        if name in nodes: raise GraphError(f"duplicate node id {name!r}")
-        nodes[name] = {f: _number(node.get(f, 0), f"node {name!r}: {f}") for f in ("work", "param", "size")}
-        nodes[name]["group"] = _label(node.get("group"), f"node {name!r}: group")
+        if unknown: raise GraphError(f"node {_show(name)}: unknown field {_show(unknown[0])} (known: {', '.join(_NODE_KEYS)})")
+        if name in nodes: raise GraphError(f"duplicate node id {_show(name)}")
+        nodes[name] = {f: _number(node.get(f, 0), f"node {_show(name)}: {f}") for f in ("work", "param", "size")}
+        nodes[name]["group"] = _label(node.get("group"), f"node {_show(name)}: group")
+    if not nodes: raise GraphError("graph has no nodes")
     edges = []
     for i, e in enumerate(_list(data, "edges")):
         if not isinstance(e, list) or len(e) != 2: raise GraphError(f"edges[{i}] must be a pair [u, v], got {_show(e)}")
@@ -232,19 +245,20 @@ def parse_dnn_partitioning(text: str) -> Workload:
     for i, node in enumerate(_list(data, "nodes")):
         if not isinstance(node, dict) or "id" not in node: raise GraphError(f'nodes[{i}] must be an object with an "id"')
         name = str(node["id"])
-        if name in nodes: raise GraphError(f"duplicate node id {name!r}")
-        where = f"node {name!r}"
+        if name in nodes: raise GraphError(f"duplicate node id {_show(name)}")
+        where = f"node {_show(name)}"
         nodes[name] = dict(work=_number(_field(node, "fpgaLatency", where), f"{where}: fpgaLatency"),
                            param=_number(node.get("size", 0), f"{where}: size"), size=0.0,
                            group=_label(node.get("colorClass"), f"{where}: colorClass"))
         backward += bool(node.get("isBackwardNode"))
+    if not nodes: raise GraphError("graph has no nodes")
     edges, cost = [], {}
     for i, e in enumerate(_list(data, "edges")):
         if not isinstance(e, dict): raise GraphError(f"edges[{i}] must be an object, got {_show(e)}")
         u, v = (str(_field(e, key, f"edges[{i}]")) for key in ("sourceId", "destId"))
-        c = _number(_field(e, "cost", f"edge {u} -> {v}"), f"edge {u} -> {v}: cost")
+        c = _number(_field(e, "cost", _edge(u, v)), f"{_edge(u, v)}: cost")
         if cost.setdefault(u, c) != c:
-            raise GraphError(f"node {u!r}: its out-edges have different costs ({_show(cost[u])} and {_show(c)}), so its output has no single size")
+            raise GraphError(f"node {_show(u)}: its out-edges have different costs ({_show(cost[u])} and {_show(c)}), so its output has no single size")
         edges.append((u, v))
     for u, c in cost.items():
         if u in nodes: nodes[u]["size"] = c  # an edge from an unknown node is reported by the graph
@@ -278,24 +292,25 @@ def parse_piper(text: str) -> Workload:
     for i, node in enumerate(_list(data, "nodes")):
         if not isinstance(node, dict) or "id" not in node: raise GraphError(f'nodes[{i}] must be an object with an "id"')
         name = str(node["id"])
-        if name in nodes: raise GraphError(f"duplicate node id {name!r}")
-        nodes[name] = _piper_node(node, f"node {name!r}")
+        if name in nodes: raise GraphError(f"duplicate node id {_show(name)}")
+        nodes[name] = _piper_node(node, f"node {_show(name)}")
     bandwidth = _number(_field(data, "bandwidth", "the file"), "bandwidth")
     if bandwidth == 0: raise GraphError("bandwidth must be > 0")
     out = {}  # producer -> [(consumer, bytes)]
     for i, e in enumerate(_list(data, "edges")):
         if not isinstance(e, dict): raise GraphError(f"edges[{i}] must be an object, got {_show(e)}")
         u, v = (str(_field(e, key, f"edges[{i}]")) for key in ("sourceId", "destId"))
-        if u not in nodes or v not in nodes: raise GraphError(f"edge {u} -> {v} refers to unknown node {u if u not in nodes else v!r}")
-        if any(w == v for w, _ in out.get(u, [])): raise GraphError(f"edge {u} -> {v} is listed twice")
-        out.setdefault(u, []).append((v, _number(_field(e, "communicationCost", f"edge {u} -> {v}"), f"edge {u} -> {v}: communicationCost")))
+        where = _edge(u, v)
+        if u not in nodes or v not in nodes: raise GraphError(f"{where} refers to unknown node {_show(u if u not in nodes else v)}")
+        if any(w == v for w, _ in out.get(u, [])): raise GraphError(f"{where} is listed twice")
+        out.setdefault(u, []).append((v, _number(_field(e, "communicationCost", where), f"{where}: communicationCost")))
     edges = []
     for u, targets in out.items():
         nodes[u]["size"] = size = Counter(c for _, c in targets).most_common(1)[0][0]  # ties: the first listed
         for v, c in targets:
             if c == size: edges.append((u, v)); continue
             tensor = f"{u}->{v}"
-            if tensor in nodes: raise GraphError(f"node id {tensor!r} is taken: it names the tensor of edge {u} -> {v}")
+            if tensor in nodes: raise GraphError(f"node id {_show(tensor)} is taken: it names the tensor of {_edge(u, v)}")
             nodes[tensor] = dict(work=0.0, param=0.0, size=c, group=u)
             nodes[u]["group"] = u
             edges += [(u, tensor), (tensor, v)]
@@ -335,18 +350,18 @@ def parse_pipedream(text: str) -> Workload:
         if staged := _PD_STAGE.fullmatch(line): line = staged[1]
         m = _PD_NODE.fullmatch(line)
         if not m: raise GraphError(f"line {lineno}: neither a node line 'id -- layer -- key=value, ...' nor an edge line '<tab>a -- b': {_show(line[:60])}")
-        name, where = m[1], f"line {lineno}: node {m[1]!r}"
-        if name in nodes: raise GraphError(f"line {lineno}: duplicate node id {name!r}")
+        name, where = m[1], f"line {lineno}: node {_show(m[1])}"
+        if name in nodes: raise GraphError(f"line {lineno}: duplicate node id {_show(name)}")
         if staged: stage[name] = _pd_stage(staged[2], where)
         elif stage: raise GraphError(f"{where} has no stage_id, but earlier node lines have one")
         attrs = dict(_PD_ATTR.findall(m[3]))
         nodes[name] = dict(work=_pd_value(attrs, "forward_compute_time", where), param=_pd_value(attrs, "parameter_size", where),
                            size=_pd_value(attrs, "activation_size", where))
     if stage and len(stage) < len(nodes):
-        raise GraphError(f"node {next(x for x in nodes if x not in stage)!r} has no stage_id, but other node lines have one")
+        raise GraphError(f"node {_show(next(x for x in nodes if x not in stage))} has no stage_id, but other node lines have one")
     for lineno, u, v in edges:
         for x in (u, v):
-            if x not in nodes: raise GraphError(f"line {lineno}: edge {u} -- {v} names unknown node {x!r}")
+            if x not in nodes: raise GraphError(f"line {lineno}: {_edge(u, v, '--')} names unknown node {_show(x)}")
     meta = {"format": "pipedream", **({"stage_id": stage} if stage else {})}
     graph = Graph.from_edges(nodes, [(u, v) for _, u, v in edges], meta=meta)
     return Workload(graph, CostModel.from_bandwidth(PIPEDREAM_BANDWIDTH), Units("ms", "B", "B"))
@@ -430,11 +445,11 @@ def parse_regal(text: str) -> Workload:
         id_, name = _one(node, "id", 0), _one(node, "name", None)
         if isinstance(name, dict): raise GraphError(f"node #{i + 1}: name must be a string, got {_show(name)}")
         name = str(id_ if name in (None, "") else name)
-        if not isinstance(id_, int): raise GraphError(f"node {name!r}: id must be an integer, got {_show(id_)}")
-        if id_ in name_of: raise GraphError(f"nodes {name_of[id_]!r} and {name!r} have the same id {id_}")
-        if name in nodes: raise GraphError(f"duplicate node name {name!r}")
+        if not isinstance(id_, int): raise GraphError(f"node {_show(name)}: id must be an integer, got {_show(id_)}")
+        if id_ in name_of: raise GraphError(f"nodes {_show(name_of[id_])} and {_show(name)} have the same id {id_}")
+        if name in nodes: raise GraphError(f"duplicate node name {_show(name)}")
         name_of[id_] = name
-        where = f"node {name!r}"
+        where = f"node {_show(name)}"
         outputs = node.get("output_info", [])
         if not all(isinstance(o, dict) for o in outputs): raise GraphError(f"{where}: output_info must be messages")
         nodes[name] = dict(work=_number(_one(node, "compute_cost", 0), f"{where}: compute_cost"),
@@ -448,7 +463,7 @@ def parse_regal(text: str) -> Workload:
     edges = []
     for name, preceding in inputs.items():
         for p in preceding:
-            if p not in name_of: raise GraphError(f"node {name!r}: input from unknown node id {p!r}")
+            if p not in name_of: raise GraphError(f"node {_show(name)}: input from unknown node id {_show(p)}")
             edges.append((name_of[p], name))
     graph = Graph.from_edges(nodes, edges, meta={"format": "regal"})
     return Workload(graph, CostModel(), Units("us", "B", "B"))  # CostGraphDef: compute_cost in microseconds
