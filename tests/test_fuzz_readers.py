@@ -168,7 +168,7 @@ def check_workload(w: Workload, tmp_path, roundtrip=True):
         assert float(arr.sum()) <= MAX_TOTAL, (attr, float(arr.sum()))
     assert nx.is_directed_acyclic_graph(nx.DiGraph(list(zip(g.src.tolist(), g.dst.tolist())))), "cyclic graph accepted"
     assert len(set(g.names)) == g.n
-    Contracted(g)  # groups that no pipeline keeps together are refused by the reader, never later
+    Contracted(g)  # every algorithm's view of the graph can be built
     assert math.isfinite(block_cost(g, np.arange(g.n), w.cost_model.with_(memory_cap=None)))
     if not roundtrip: return
     try: back = read_json(save_json(w, tmp_path / "roundtrip.json"))

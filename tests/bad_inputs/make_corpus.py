@@ -58,8 +58,6 @@ def text_cases() -> dict:
         "negative_size.json": (pipeline_nb([{"id": "a", "size": -1}]), "node 'a': size must be a finite number >= 0, got -1"),
         "string_number.json": (pipeline_nb([{"id": "a", "work": "7"}]), "node 'a': work must be a number, got '7'"),
         "cycle.json": (pipeline_nb(OK_NODES, OK_EDGES + [["b", "a"]]), "graph has a cycle"),
-        "infeasible_colocation.json": (pipeline_nb([{"id": "x", "group": 1}, {"id": "y"}, {"id": "z", "group": 1}], [["x", "y"], ["y", "z"]]),
-                                       "infeasible colocation"),
         "truncated.json": (pipeline_nb(OK_NODES, OK_EDGES)[:40], "invalid JSON"),
         "blank.json": ("  \n\n", "empty file"),
         "unknown_json.json": (json.dumps({"nodes": [], "edges": []}), "JSON in an unknown format"),
