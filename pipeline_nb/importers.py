@@ -203,7 +203,7 @@ def onnx_flops(node: onnx.NodeProto,  # the operator
     op, attrs = node.op_type, _attrs(node)
     out = math.prod(outputs[0]) if outputs and outputs[0] is not None else 0
     def need(i):
-        if i >= len(inputs) or inputs[i] is None: raise GraphError(f"{op} node {node.name!r}: input {i} has no static shape")
+        if i >= len(inputs) or inputs[i] is None: raise GraphError(f"{op} node{f' {node.name!r}' if node.name else ''}: input {i} has no static shape")
         return inputs[i]
     if op == "Conv": return 2 * out * math.prod(need(1)[1:])
     if op == "ConvTranspose": return 2 * math.prod(need(0)) * math.prod(need(1)[1:])
