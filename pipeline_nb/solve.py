@@ -95,7 +95,9 @@ def certify(graph: Graph | Workload, k: int,
             time_limit: float | None = 60.0,  # seconds for all bounds together
             mip_time_limit: float = 60.0,  # seconds per bound method
             target_gap: float | None = None,  # stop bounding once the gap is at most this (None: run every method)
-            progress: bool = False, units: Units | None = None) -> Certificate:
+            progress: bool = False,  # one line per bound on stderr
+            units: Units | None = None,  # units of the numbers (default: the workload's)
+            ) -> Certificate:
     "Prove lower bounds for `graph` and `k` and report the gap of `result`."
     t0, k = time.perf_counter(), check_k(k)
     graph, cost_model, units = _workload(graph, cost_model, units)
@@ -173,7 +175,8 @@ def solve(graph: Graph | Workload, k: int,
           methods=DEFAULT_METHODS,  # bound methods (keys of `pipeline_nb.mip.BOUNDS`)
           seed: int = 0,  # seed of the first search round (round r uses seed + r)
           progress: bool = False,  # progress bars and one line per bound on stderr
-          units: Units | None = None) -> Certificate:  # default: the workload's
+          units: Units | None = None,  # units of the numbers (default: the workload's)
+          ) -> Certificate:
     "The best partition found and its certificate, searching and bounding in turns until `target_gap` or `time_limit`."
     t0, k, clock = time.perf_counter(), check_k(k), _Clock(time_limit)
     graph, cm, units = _workload(graph, cost_model, units)
