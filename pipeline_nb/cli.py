@@ -246,8 +246,9 @@ def partition_report(w, k: int, cm,  # workload, stages, cost model
     "The JSON object of `partition --json` (and of `solve --json`, with more bounds)."
     g, u, part, b = w.graph, w.units, result.partition, result.bottleneck
     fields = ("work", "param", "sizein", "sizeout", "overflow", "cost")
-    stages = [dict(nodes=[str(g.names[v]) for v in nodes], **{f: float(getattr(c, f)) for f in fields})
-              for nodes, c in zip(part.stages(), part.breakdown(cm))]
+    ops = g.meta.get("op_type") if isinstance(g.meta.get("op_type"), list) and len(g.meta["op_type"]) == g.n else None
+    stages = [dict(nodes=[str(g.names[v]) for v in nodes], **({"ops": [ops[v] for v in nodes]} if ops else {}),
+                   **{f: float(getattr(c, f)) for f in fields}) for nodes, c in zip(part.stages(), part.breakdown(cm))]
     bjs = bounds_json(bounds)
     lower, lower_method = best_of(bjs)
     gap = b / lower - 1 if lower > 0 else None
@@ -264,6 +265,11 @@ def partition_report(w, k: int, cm,  # workload, stages, cost model
                 assignment={str(x): int(s) for x, s in zip(g.names, part.stage)}, stages=stages)
 
 # %% ../nbs/12_cli.ipynb #6e54a44e
+def _labels(stage: dict) -> list:
+    "How a stage's nodes are named in the table: `op:id` when the operator types are known (ONNX, torch)."
+    ops = stage.get("ops")
+    return [f"{op}:{x}" if ops and not x.startswith(f"{op}:") else x for op, x in zip(ops or [None] * len(stage["nodes"]), stage["nodes"])]
+
 def _short(names: list, width: int = 28) -> str:
     text = ", ".join(names)
     return text if len(text) <= width else text[: width - 3] + "..."
@@ -281,7 +287,7 @@ def format_report(r: dict) -> str:
     lines = [_units_line(u), head, "-" * len(head)]
     for i, s in enumerate(r["stages"]):
         cells = "".join(f" {s[c]:>11.5g}" for c in columns)
-        lines.append(f"{i:>5} {len(s['nodes']):>6}  {_short(s['nodes']):<28}{cells}")
+        lines.append(f"{i:>5} {len(s['nodes']):>6}  {_short(_labels(s)):<28}{cells}")
     b, per_s = r["bottleneck"], r["throughput_per_second"]
     if per_s: rate = f"{per_s:.6g} inferences per second"
     else: rate = f"{1 / b:.6g} per {u['time'] or 'time unit'}" if b > 0 else "unbounded"
