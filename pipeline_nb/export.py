@@ -26,7 +26,7 @@ __all__ = ['MEASURED', 'as_split', 'certificate_record', 'load_onnx', 'onnx_op_i
            'stage_models', 'write_atomically', 'split_onnx', 'ort_session', 'random_inputs', 'load_stages',
            'stage_values', 'reference_values', 'max_relative_difference', 'measure_onnx_ops', 'measured_workload',
            'time_stages', 'equal_count_partition', 'trace', 'fx_stages', 'split_torch', 'stage_modules', 'pipe_module',
-           'run_pipeline', 'module_path', 'module_groups', 'module_table', 'split_command']
+           'run_pipeline', 'module_path', 'module_groups', 'module_table', 'split_spec', 'split_command']
 
 # %% ../nbs/13_export.ipynb #3c812fb9
 def as_split(split) -> tuple[Partition, Certificate | None]:
@@ -124,7 +124,7 @@ def stage_models(model: onnx.ModelProto,  # the prepared model
         out.append(m)
     return out
 
-# %% ../nbs/13_export.ipynb #43190334
+# %% ../nbs/13_export.ipynb #21f2e25e
 def write_atomically(out_dir,  # the folder to create
                      write,  # fills the temporary folder it is given (next to `out_dir`); its result is returned
                      replace: bool = False):  # replace an existing non-empty `out_dir` (else refuse)
@@ -151,7 +151,7 @@ def write_atomically(out_dir,  # the folder to create
         shutil.rmtree(tmp, ignore_errors=True); raise
     return result
 
-# %% ../nbs/13_export.ipynb #b0420664
+# %% ../nbs/13_export.ipynb #f391a3ce
 def _tensor_record(vi) -> dict:
     "Name, shape, dtype and bytes of a typed tensor."
     t = vi.type.tensor_type
@@ -167,7 +167,7 @@ def _stage_records(model, plan, workload, part) -> list[dict]:
                  receives=[dict(_tensor_record(vi[x]), source=src) for x, src in p["receives"].items()],
                  sends=[_tensor_record(vi[x]) for x in p["sends"]], predicted=c) for p, c in zip(plan, costs)]
 
-# %% ../nbs/13_export.ipynb #fa1fa023
+# %% ../nbs/13_export.ipynb #1d4730fd
 def split_onnx(model,  # an onnx.ModelProto or the path of a .onnx file
                workload: Workload,  # the workload the split was computed on: its cost model and units price the stages
                split,  # a `Partition`, `SearchResult` or `Certificate` of `workload.graph`
@@ -199,7 +199,7 @@ def split_onnx(model,  # an onnx.ModelProto or the path of a .onnx file
         return manifest
     return write_atomically(out_dir, write, replace)
 
-# %% ../nbs/13_export.ipynb #91952b2c
+# %% ../nbs/13_export.ipynb #20a916fb
 def _ort():
     try: import onnxruntime
     except ImportError: raise GraphError("running ONNX stages needs onnxruntime: pip install onnxruntime") from None
@@ -223,7 +223,7 @@ def ort_session(model,  # a ModelProto or the path of a .onnx file
     except Exception as e:
         raise GraphError(f"onnxruntime cannot load the model: {str(e).strip().splitlines()[0]}") from None
 
-# %% ../nbs/13_export.ipynb #361e89c5
+# %% ../nbs/13_export.ipynb #4b8844a9
 def random_inputs(specs,  # a prepared ModelProto, or the `inputs` list of a manifest
                   seed: int = 0) -> dict:
     "Standard normal values for every input."
@@ -245,7 +245,7 @@ def stage_values(out_dir, feeds: dict, threads: int = 1) -> dict:
         env.update(zip(names, sess.run(names, {t["name"]: env[t["name"]] for t in s["receives"]})))
     return {t["name"]: env[t["name"]] for s in manifest["stages"] for t in s["sends"]}
 
-# %% ../nbs/13_export.ipynb #92dfde62
+# %% ../nbs/13_export.ipynb #fc4a4fe0
 def reference_values(model: onnx.ModelProto,  # a prepared model
                      names, feeds: dict, threads: int = 1) -> dict:
     "The values the whole `model` computes for the tensors `names` (made extra outputs)."
@@ -258,7 +258,7 @@ def max_relative_difference(got: dict, want: dict) -> float:
     "The largest max |got - want| / max |want| over the tensors of `want`."
     return max(float(np.max(np.abs(got[x] - want[x]))) / max(float(np.max(np.abs(want[x]))), 1e-30) for x in want)
 
-# %% ../nbs/13_export.ipynb #abfa1cf3
+# %% ../nbs/13_export.ipynb #5686248a
 MEASURED = replace(PRESETS["cpu"], name="measured", source="operator times measured with onnxruntime on this machine; "
                    "links and memory as the cpu preset")
 
@@ -281,7 +281,7 @@ def measure_onnx_ops(model,  # a ModelProto or the path of a .onnx file
             times.setdefault(e["name"].removesuffix("_kernel_time"), []).append(e["dur"] * 1e-6)
     return {x: float(np.min(t[warmup:] if len(t) > warmup else t)) for x, t in times.items() if x in ids}
 
-# %% ../nbs/13_export.ipynb #f8125678
+# %% ../nbs/13_export.ipynb #e144bcc5
 def measured_workload(model,  # a ModelProto or the path of a .onnx file
                       repeats: int = 20,  # profiled runs per operator
                       time_unit: str = "ms",  # unit of `work` and of stage costs
@@ -292,7 +292,7 @@ def measured_workload(model,  # a ModelProto or the path of a .onnx file
         warnings.simplefilter("ignore")  # FLOP estimates are not used where a time is measured
         return import_onnx(model, MEASURED, op_times=times, input_shapes=input_shapes, time_unit=time_unit)
 
-# %% ../nbs/13_export.ipynb #ce8b3972
+# %% ../nbs/13_export.ipynb #ea26c845
 def time_stages(out_dir,  # a split folder
                 repeats: int = 30,  # timed runs per stage
                 threads: int = 1, seed: int = 0,
@@ -317,7 +317,7 @@ def equal_count_partition(graph: Graph, k: int) -> Partition:
     stage[graph.given_order] = np.arange(graph.n) * k // graph.n
     return Partition(graph, stage, k).validate()
 
-# %% ../nbs/13_export.ipynb #d8adc20e
+# %% ../nbs/13_export.ipynb #bd842e52
 def _torch():
     try:
         import torch, torch.fx
@@ -347,7 +347,7 @@ def fx_stages(gm, partition: Partition) -> dict:
         stage[n] = min(users)
     return stage
 
-# %% ../nbs/13_export.ipynb #04e736b4
+# %% ../nbs/13_export.ipynb #2a7e5e4f
 def split_torch(module,  # a torch.nn.Module that torch.fx can trace
                 split):  # a `Partition`, `SearchResult` or `Certificate` of `import_torch(module, ...).graph`
     "A GraphModule calling one stage submodule per non-empty stage (`submod_0`, ...) in pipeline order."
@@ -361,7 +361,7 @@ def stage_modules(split_gm) -> list:
     "The stage submodules of a `split_torch` result, in pipeline order."
     return [m for name, m in sorted(split_gm.named_children(), key=lambda x: int(x[0].rsplit("_", 1)[1]))]
 
-# %% ../nbs/13_export.ipynb #a397b1ae
+# %% ../nbs/13_export.ipynb #c3f6e8d4
 def _get_attr(gm, target: str):
     obj = gm
     for part in target.split("."): obj = getattr(obj, part)
@@ -386,7 +386,7 @@ def _flat_in_stage_order(module, partition: Partition):
             c.target = flat[c.target]
     return torch.fx.GraphModule(root, g), np.bincount([stage[n] for n in body]).tolist()
 
-# %% ../nbs/13_export.ipynb #3de40723
+# %% ../nbs/13_export.ipynb #9b54a372
 def _insert_splits(gm, counts: list):
     "`pipe_split()` after the first counts[0], counts[0] + counts[1], ... nodes of `gm` (placeholders aside)."
     from torch.distributed.pipelining import pipe_split
@@ -402,7 +402,7 @@ def pipe_module(module,  # a torch.nn.Module that torch.fx can trace
     "The module in stage order with `pipe_split()` between stages, for `torch.distributed.pipelining.pipeline`."
     return _insert_splits(*_flat_in_stage_order(module, as_split(split)[0]))
 
-# %% ../nbs/13_export.ipynb #638857c9
+# %% ../nbs/13_export.ipynb #61c5317d
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0)); return s.getsockname()[1]
@@ -420,7 +420,7 @@ def _pipeline_worker(rank, world, port, flat, counts, x, microbatches, out_path)
         if rank == world - 1: torch.save(out, out_path)
     finally: dist.destroy_process_group()
 
-# %% ../nbs/13_export.ipynb #838c586a
+# %% ../nbs/13_export.ipynb #6292cd89
 def run_pipeline(module,  # a torch.nn.Module that torch.fx can trace
                  split,  # a `Partition`, `SearchResult` or `Certificate` of its `import_torch` graph
                  x,  # the input batch (one tensor)
@@ -437,7 +437,7 @@ def run_pipeline(module,  # a torch.nn.Module that torch.fx can trace
                  nprocs=len(counts), join=True)
         return torch.load(out)
 
-# %% ../nbs/13_export.ipynb #4aa79146
+# %% ../nbs/13_export.ipynb #30f2ef3a
 def module_path(graph: Graph, i: int, depth: int) -> str:
     "The module of depth `depth` holding node `i` of a torch workload (\"\" for none)."
     modules = graph.meta["fx"][i]["modules"]
@@ -455,7 +455,7 @@ def module_groups(graph: Graph,  # a workload graph from `import_torch`
     edges = np.stack([graph.src, graph.dst], 1)
     return Graph(graph.names, graph.work, graph.param, graph.size, edges, group, graph.meta)
 
-# %% ../nbs/13_export.ipynb #353cc345
+# %% ../nbs/13_export.ipynb #7b358265
 def module_table(graph: Graph, split, depth: int, cost_model=None) -> list[dict]:
     "Per stage: the modules of depth `depth` it holds (in order), its operator count and cost."
     part = as_split(split)[0].normalized()
@@ -466,7 +466,23 @@ def module_table(graph: Graph, split, depth: int, cost_model=None) -> list[dict]
         rows.append(dict(modules=paths, operators=len(nodes), cost=c.cost))
     return rows
 
-# %% ../nbs/13_export.ipynb #f39139b6
+# %% ../nbs/13_export.ipynb #f07ca163
+def split_spec(graph: Graph,  # a workload graph from `import_torch` (or its `module_groups`)
+               split,  # a `Partition`, `SearchResult` or `Certificate` of it
+               depth: int) -> dict:  # module depth the stages begin at
+    "`{module path: SplitPoint.BEGINNING}` for the stages after the first, as `pipeline(..., split_spec=)` takes."
+    from torch.distributed.pipelining import SplitPoint
+    stage = as_split(split)[0].normalized().stage
+    if np.any(np.diff(stage) < 0): raise GraphError("the split is not contiguous in the traced order: use pipe_module")
+    paths, spec = [module_path(graph, i, depth) for i in range(graph.n)], {}
+    for b in range(1, int(stage.max(initial=0)) + 1):
+        i = int(np.argmax(stage == b))
+        if not paths[i] or paths.index(paths[i]) != i:
+            raise GraphError(f"stage {b} does not begin at a module of depth {depth} (it begins at {graph.names[i]!r})")
+        spec[paths[i]] = SplitPoint.BEGINNING
+    return spec
+
+# %% ../nbs/13_export.ipynb #61ac8729
 def split_command(model_path,  # the .onnx file
                   k: int,  # at most this many stages
                   out_dir,  # the split folder to create
