@@ -9,12 +9,14 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import networkx as nx
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 import numpy as np
 from numba import njit
 
 # %% auto #0
 __all__ = ['TIME_UNITS', 'GraphError', 'CostModel', 'Units', 'kahn_order', 'csr', 'keys_to_rank', 'Graph', 'diamond', 'StageCost',
-           'stage_cost', 'block_cost', 'Contracted', 'Partition', 'random_graph']
+           'stage_cost', 'block_cost', 'colocation_blocks', 'Contracted', 'check_k', 'Partition', 'random_graph']
 
 # %% ../nbs/00_graph.ipynb #ffae7e33
 class GraphError(ValueError):
@@ -274,15 +276,23 @@ def block_cost(graph: Graph, nodes, cost_model: CostModel = CostModel()) -> floa
     "f(S) for the node indices `nodes`."
     return stage_cost(graph, nodes, cost_model).cost
 
+# %% ../nbs/00_graph.ipynb #f4c92c97
+def colocation_blocks(graph: Graph) -> np.ndarray:
+    "Block of every node: groups contracted, then each cycle that creates merged (all its nodes share a stage)."
+    label = graph.group.copy()
+    free = label < 0
+    label[free] = label.max(initial=-1) + 1 + np.arange(free.sum())
+    label = np.unique(label, return_inverse=True)[1].reshape(-1)
+    blocks = int(label.max(initial=-1)) + 1
+    arcs = sp.csr_array((np.ones(graph.m), (label[graph.src], label[graph.dst])), shape=(blocks, blocks))
+    return connected_components(arcs, directed=True, connection="strong")[1][label]
+
 # %% ../nbs/00_graph.ipynb #62db5d17
 class Contracted:
     "The problem all algorithms solve: one node per colocation group, tensors kept per producer."
     def __init__(self, graph: Graph):
         self.graph = graph
-        label = graph.group.copy()
-        free = label < 0
-        label[free] = label.max(initial=-1) + 1 + np.arange(free.sum())
-        _, first, block_of = np.unique(label, return_index=True, return_inverse=True)
+        _, first, block_of = np.unique(colocation_blocks(graph), return_index=True, return_inverse=True)
         # number the blocks by their first member's listing position, so a graph without groups is unchanged
         relabel = np.empty(len(first), np.int64); relabel[np.argsort(first, kind="stable")] = np.arange(len(first))
         self.block_of = relabel[block_of.reshape(-1)]
@@ -307,17 +317,20 @@ class Contracted:
         self.src, self.dst = edges[:, 0], edges[:, 1]
         self.succ_ptr, self.succ_idx = csr(n, self.src, self.dst)
         self.indegree = np.bincount(self.dst, minlength=n).astype(np.int64)
-        names = [graph.names[m[0]] for m in self.members]
         position = np.argsort(graph.given_order)  # of every original node in the given order
         first_position = np.full(n, graph.n, np.int64); np.minimum.at(first_position, self.block_of, position)
-        order = kahn_order(self.succ_ptr, self.succ_idx, self.indegree, first_position)
-        if len(order) < n:
-            raise GraphError("infeasible colocation: " + _cycle_message(n, self.src, self.dst, names, "contracting the groups gives a graph that"))
-        self.given_order = order
+        self.given_order = kahn_order(self.succ_ptr, self.succ_idx, self.indegree, first_position)  # acyclic: complete
 
     def expand(self, block_stage: np.ndarray) -> np.ndarray:
         "Stage of every original node, given the stage of every block."
         return np.asarray(block_stage)[self.block_of]
+
+# %% ../nbs/00_graph.ipynb #5c8127af
+def check_k(k) -> int:
+    "`k` as an int, or a `GraphError` unless it is an integer >= 1."
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise GraphError(f"k must be an integer >= 1, got {k!r}")
+    return int(k)
 
 # %% ../nbs/00_graph.ipynb #50f7aa33
 class Partition:

@@ -17,7 +17,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 import pipeline_nb
-from .graph import Contracted, CostModel, Graph, GraphError, Units
+from .graph import CostModel, Graph, GraphError, Units
 
 # %% auto #0
 __all__ = ['PIPEDREAM_BANDWIDTH', 'FORMATS', 'Workload', 'shared_data', 'save_json', 'parse_pipeline_nb', 'read_json',
@@ -173,7 +173,6 @@ def parse_pipeline_nb(text: str) -> Workload:
     if not isinstance(units, dict) or any(k not in Units._fields or not isinstance(v, str) for k, v in units.items()):
         raise GraphError(f'"units" must be an object with string fields among {", ".join(Units._fields)}, got {units!r}')
     graph = Graph.from_edges(nodes, edges, meta={**meta, "format": "pipeline_nb"})
-    Contracted(graph)  # raises "infeasible colocation: ..." when the groups cannot share stages
     return Workload(graph, CostModel(**cm), Units(**units))
 
 def read_json(path) -> Workload:
@@ -212,8 +211,8 @@ def parse_dnn_partitioning(text: str) -> Workload:
         if u in nodes: nodes[u]["size"] = c  # an edge from an unknown node is reported by the graph
     meta = {k: data[k] for k in _CAPS if k in data}
     graph = Graph.from_edges(nodes, edges, meta={**meta, "format": "dnn-partitioning"})
-    Contracted(graph)  # raises "infeasible colocation: ..." when the colour classes cannot share stages
-    if backward: raise GraphError(f"training graph ({backward} nodes with isBackwardNode): only inference graphs are in scope")
+    if backward: raise GraphError(f"training graph ({backward} nodes with isBackwardNode): only inference graphs are in scope "
+                                  "(their colour classes tie each backward node to its forward node)")
     return Workload(graph, CostModel(), Units(param="B"))  # times and transfer costs carry no unit
 
 # %% ../nbs/01_io.ipynb #a26d8676
