@@ -31,7 +31,9 @@ __all__ = ['MEASURED', 'as_split', 'certificate_record', 'load_onnx', 'onnx_op_i
 # %% ../nbs/13_export.ipynb #3c812fb9
 def as_split(split) -> tuple[Partition, Certificate | None]:
     "The partition of a `Partition`, `SearchResult` or `Certificate`, and the certificate when there is one."
-    if isinstance(split, Certificate): return split.result.partition, split
+    if isinstance(split, Certificate):
+        if split.result is None: raise GraphError("the certificate holds no split (none was found under the memory cap)")
+        return split.result.partition, split
     if isinstance(split, SearchResult): return split.partition, None
     if isinstance(split, Partition): return split, None
     raise GraphError(f"expected a Partition, SearchResult or Certificate, got {type(split).__name__}")
@@ -39,9 +41,9 @@ def as_split(split) -> tuple[Partition, Certificate | None]:
 def certificate_record(cert: Certificate | None) -> dict | None:
     "What a manifest says of a certificate: bottleneck, best lower bound, gap and the method that proved it."
     if cert is None: return None
-    best = best_bound(cert.bounds) if cert.bounds else None
+    best = best_bound(cert.bounds)
     return dict(bottleneck=cert.upper_bound, lower_bound=cert.lower_bound, gap=cert.gap,
-                bound_method=best.method if best else None, search_method=cert.result.method)
+                bound_method=best.method if best.proven else None, search_method=cert.result.method)
 
 # %% ../nbs/13_export.ipynb #e8cdcac4
 def load_onnx(model) -> onnx.ModelProto:
