@@ -32,7 +32,7 @@ __all__ = ['MEASURED', 'as_split', 'certificate_record', 'load_onnx', 'onnx_op_i
 def as_split(split) -> tuple[Partition, Certificate | None]:
     "The partition of a `Partition`, `SearchResult` or `Certificate`, and the certificate when there is one."
     if isinstance(split, Certificate):
-        if split.result is None: raise GraphError("the certificate holds no split (none was found under the memory cap)")
+        if split.result is None: raise GraphError("the certificate holds no split (none fits the memory cap)")
         return split.result.partition, split
     if isinstance(split, SearchResult): return split.partition, None
     if isinstance(split, Partition): return split, None
@@ -113,7 +113,7 @@ def stage_plan(model: onnx.ModelProto,  # a prepared model
 def stage_models(model: onnx.ModelProto,  # the prepared model
                  plan: list[dict]) -> list[onnx.ModelProto]:  # its `stage_plan`
     "One checked ONNX model per stage of `plan`, cut out of `model` with `onnx.utils.Extractor`."
-    extractor, const, out = onnx.utils.Extractor(model), _constant_nodes(model.graph), []
+    extractor, out = onnx.utils.Extractor(model), []
     for p in plan:
         try:
             m = extractor.extract_model(list(p["receives"]), p["sends"])
