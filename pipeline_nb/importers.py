@@ -354,5 +354,7 @@ def import_torch(module,  # a torch.nn.Module that torch.fx can trace
         flops.append(f); size.append(out); param.append(p)
         moved.append(0 if view else activations + p + out)
         edges += [(index[a], i) for a in n.all_input_nodes if a in index]
+    fx = [dict(op=n.op, target=str(n.target) if n.op != "call_function" else types[i],
+               modules=list((n.meta.get("nn_module_stack") or {}).keys())) for i, n in enumerate(ops)]
     return costed_workload([n.name for n in ops], types, flops, moved, param, size, edges, device, op_times, time_unit,
-                           meta=dict(format="torch", source=type(module).__name__))
+                           meta=dict(format="torch", source=type(module).__name__, fx=fx))
