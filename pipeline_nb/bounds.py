@@ -12,7 +12,7 @@ from fastcore.basics import patch
 import scipy.sparse as sp
 from scipy.sparse.csgraph import maximum_flow, breadth_first_order
 
-from .graph import Contracted, CostModel, Graph, GraphError, Partition, check_k, stage_cost
+from .graph import Contracted, CostModel, Graph, GraphError, Partition, cap_violation, check_k, stage_cost
 
 # %% auto #0
 __all__ = ['STATUSES', 'PROVEN', 'Bound', 'as_contracted', 'lb0', 'singleton_costs', 'set_cost', 'node_cut']
@@ -56,17 +56,6 @@ def as_contracted(graph: Graph | Contracted) -> Contracted:
     if isinstance(graph, Graph): return Contracted(graph)
     raise GraphError(f"expected a Graph or Contracted, got {type(graph).__name__}")
 
-# %% ../nbs/05_bounds.ipynb #e576e374
-def _cap_violation(q: Contracted, k: int, cm: CostModel) -> str:
-    "Why no split into k stages fits the hard memory cap ('' when this simple test finds no reason)."
-    if cm.memory_cap is None: return ""
-    if (heavy := np.flatnonzero(q.param > cm.memory_cap)).size:
-        name = q.graph.names[q.members[heavy[0]][0]]
-        return f"node {name!r} (with its colocated nodes) holds {q.param[heavy[0]]:.6g} parameter bytes, above the cap {cm.memory_cap:.6g}"
-    if q.param.sum() > k * cm.memory_cap:
-        return f"{q.param.sum():.6g} parameter bytes in all exceed {k} stages x the cap {cm.memory_cap:.6g}"
-    return ""
-
 # %% ../nbs/05_bounds.ipynb #4738bd28
 def lb0(graph: Graph | Contracted,  # the graph (or its contracted problem)
         k: int,  # number of stages
@@ -75,7 +64,7 @@ def lb0(graph: Graph | Contracted,  # the graph (or its contracted problem)
     t0 = time.perf_counter()
     check_k(k)
     q = as_contracted(graph)
-    if (why := _cap_violation(q, k, cost_model)):
+    if (why := cap_violation(q, k, cost_model)):
         return Bound(math.inf, "lb0", "infeasible", time.perf_counter() - t0, "closed form", message=why)
     total = q.work.sum() + cost_model.c_ov * cost_model.overflow(q.param.sum() - (k - 1) * (cost_model.memory_limit or 0.0))
     heaviest = max((q.work[v] + cost_model.c_ov * cost_model.overflow(q.param[v]) for v in range(q.n)), default=0.0)

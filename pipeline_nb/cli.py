@@ -12,7 +12,8 @@ from typing import NamedTuple
 __all__ = ['SIZE_UNITS', 'BOUND_NAMES', 'COMMANDS', 'Quantity', 'seconds', 'nonnegative', 'integer', 'size', 'rate', 'in_units',
            'read_workload', 'cost_model_from', 'link_speed', 'units_json', 'graph_info', 'format_info', 'bounds_json',
            'infeasibility', 'best_of', 'partition_report', 'format_report', 'format_bounds', 'parser', 'check_output',
-           'compile_notice', 'run_partition', 'run_bound', 'run_solve', 'run', 'strict_json', 'main']
+           'compile_notice', 'run_partition', 'run_bound', 'run_solve', 'read_assignment', 'run_certify', 'run_split',
+           'run', 'strict_json', 'main']
 
 # %% ../nbs/12_cli.ipynb #c0a11a01
 class Quantity(NamedTuple):
@@ -246,8 +247,9 @@ def partition_report(w, k: int, cm,  # workload, stages, cost model
     "The JSON object of `partition --json` (and of `solve --json`, with more bounds)."
     g, u, part, b = w.graph, w.units, result.partition, result.bottleneck
     fields = ("work", "param", "sizein", "sizeout", "overflow", "cost")
-    stages = [dict(nodes=[str(g.names[v]) for v in nodes], **{f: float(getattr(c, f)) for f in fields})
-              for nodes, c in zip(part.stages(), part.breakdown(cm))]
+    ops = g.meta.get("op_type") if isinstance(g.meta.get("op_type"), list) and len(g.meta["op_type"]) == g.n else None
+    stages = [dict(nodes=[str(g.names[v]) for v in nodes], **({"ops": [ops[v] for v in nodes]} if ops else {}),
+                   **{f: float(getattr(c, f)) for f in fields}) for nodes, c in zip(part.stages(), part.breakdown(cm))]
     bjs = bounds_json(bounds)
     lower, lower_method = best_of(bjs)
     gap = b / lower - 1 if lower > 0 else None
@@ -264,6 +266,11 @@ def partition_report(w, k: int, cm,  # workload, stages, cost model
                 assignment={str(x): int(s) for x, s in zip(g.names, part.stage)}, stages=stages)
 
 # %% ../nbs/12_cli.ipynb #6e54a44e
+def _labels(stage: dict) -> list:
+    "How a stage's nodes are named in the table: `op:id` when the operator types are known (ONNX, torch)."
+    ops = stage.get("ops")
+    return [f"{op}:{x}" if ops and not x.startswith(f"{op}:") else x for op, x in zip(ops or [None] * len(stage["nodes"]), stage["nodes"])]
+
 def _short(names: list, width: int = 28) -> str:
     text = ", ".join(names)
     return text if len(text) <= width else text[: width - 3] + "..."
@@ -281,7 +288,7 @@ def format_report(r: dict) -> str:
     lines = [_units_line(u), head, "-" * len(head)]
     for i, s in enumerate(r["stages"]):
         cells = "".join(f" {s[c]:>11.5g}" for c in columns)
-        lines.append(f"{i:>5} {len(s['nodes']):>6}  {_short(s['nodes']):<28}{cells}")
+        lines.append(f"{i:>5} {len(s['nodes']):>6}  {_short(_labels(s)):<28}{cells}")
     b, per_s = r["bottleneck"], r["throughput_per_second"]
     if per_s: rate = f"{per_s:.6g} inferences per second"
     else: rate = f"{1 / b:.6g} per {u['time'] or 'time unit'}" if b > 0 else "unbounded"
@@ -362,12 +369,35 @@ def _convert(p):
     p.add_argument("output", help="output .json file")
     p.add_argument("--device", metavar="DEVICE", help="device preset that costs an ONNX model (default a100)")
 
+# %% ../nbs/12_cli.ipynb #d32711aa
+def _certify(p):
+    _graph_args(p, k=False); _cost_flags(p)
+    from pipeline_nb.mip import DEFAULT_METHODS
+    _bound_flags(p, DEFAULT_METHODS)
+    p.add_argument("-k", type=integer(1), help="stages to compare against (default: the stages the split uses)")
+    p.add_argument("--assignment", metavar="FILE", help="JSON {node: stage}, or the output of `partition --json` "
+                   "(default: the stage_id of a partitioned PipeDream profile)")
+
+def _split(p):
+    p.add_argument("graph", help=".onnx model to split")
+    p.add_argument("-k", type=integer(1), required=True, help="number of pipeline stages (>= 1)")
+    p.add_argument("--out", required=True, help="folder to create with one .onnx per stage and manifest.json")
+    p.add_argument("--device", default="a100", help="device preset, or `measured` to time the operators here")
+    p.add_argument("--method", help="search method (default: `solve`, search and bound until --target-gap)")
+    p.add_argument("--seed", type=integer(0), default=0, help="random seed, an integer >= 0 (default 0)")
+    p.add_argument("--time-limit", type=seconds, default=60.0, help="seconds for search and bounds (default 60)")
+    p.add_argument("--target-gap", type=nonnegative, default=0.01, help="stop once UB/LB - 1 is at most this")
+    p.add_argument("--replace", action="store_true", help="replace an existing non-empty --out folder")
+    p.add_argument("--json", action="store_true", help="print the manifest as one JSON object on stdout")
+
 # %% ../nbs/12_cli.ipynb #c0a11a32
 COMMANDS = {"info": ("sizes, totals, units and cost model of a graph, explained", _info),
             "partition": ("split a graph into at most k stages", _partition),
             "bound": ("certified lower bounds on the best bottleneck", _bound),
             "solve": ("a partition and its certificate", _solve),
-            "convert": ("write a graph in the project's JSON format", _convert)}
+            "convert": ("write a graph in the project's JSON format", _convert),
+            "certify": ("the gap of a split already in use: its bottleneck against proven bounds", _certify),
+            "split": ("split an ONNX model into one model per stage, with a manifest and a certificate", _split)}
 
 def parser(command: str | None = None) -> argparse.ArgumentParser:
     "The `pipeline-nb` parser; with `command`, only that command's arguments are built ('' builds none)."
@@ -464,6 +494,46 @@ def run_solve(args, w, cm, k: int, progress: bool) -> dict:
         return dict(k=args.k, units=units_json(w.units), bounds=bounds_json(cert.bounds), **extra)
     return {**partition_report(w, args.k, cm, cert.result, cert.bounds, args.time_limit), **extra}
 
+# %% ../nbs/12_cli.ipynb #24ac1a83
+def read_assignment(args, w):
+    "The split to certify: from --assignment, else the graph's PipeDream stage_id, as a normalised `Partition`."
+    import numpy as np
+    from pipeline_nb.graph import GraphError, Partition
+    if args.assignment:
+        try: data = json.loads(Path(args.assignment).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e: raise GraphError(f"{args.assignment}: cannot read the assignment: {e}") from None
+        data = data.get("assignment", data) if isinstance(data, dict) else data
+    else: data = w.graph.meta.get("stage_id")
+    if not isinstance(data, dict) or not data:
+        raise GraphError(f"{args.assignment or args.graph}: no assignment (a JSON object node -> stage, or a profile with stage_id)")
+    unknown = [x for x in data if str(x) not in {str(n) for n in w.graph.names}]
+    missing = [n for n in w.graph.names if str(n) not in {str(x) for x in data}]
+    if unknown or missing:
+        raise GraphError(f"{args.assignment or args.graph}: " + (f"unknown node {unknown[0]!r}" if unknown else f"no stage for node {missing[0]!r}"))
+    by_name = {str(x): s for x, s in data.items()}
+    if any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in by_name.values()):
+        raise GraphError(f"{args.assignment or args.graph}: stages must be integers >= 0")
+    stage = np.unique([by_name[str(n)] for n in w.graph.names], return_inverse=True)[1].reshape(-1)
+    return Partition(w.graph, stage, max(args.k or 0, int(stage.max()) + 1)).validate()
+
+# %% ../nbs/12_cli.ipynb #db9d628b
+def run_certify(args, w, cm, k: int, progress: bool) -> dict:
+    from pipeline_nb.slicing import SearchResult
+    from pipeline_nb.solve import certify
+    given = read_assignment(args, w)
+    compile_notice(progress)
+    cert = certify(w, given.k, given, cm, _methods(args.methods), args.time_limit, args.mip_time_limit, 0.0, progress)
+    mine = SearchResult(given.normalized(), given.bottleneck(cm), "given", 0.0)
+    report = partition_report(w, given.k, cm, mine, cert.bounds)
+    if cert.result.bottleneck < mine.bottleneck:
+        report["notes"].append(f"a better split exists: the exact MIP found one of bottleneck {cert.result.bottleneck:.6g}")
+    return {**report, "infeasible": False}
+
+def run_split(args) -> dict:
+    from pipeline_nb.export import split_command
+    return split_command(args.graph, args.k, args.out, args.device, args.method, args.seed, args.time_limit,
+                         args.target_gap, args.replace)
+
 # %% ../nbs/12_cli.ipynb #c0a11a51
 def _nonempty(w, path):
     "`w`, unless its graph has no nodes (nothing to split, and no number to report)."
@@ -475,6 +545,13 @@ def run(args) -> dict | str:
     "Carry out one parsed command; the JSON object or the text to print."
     from pipeline_nb.graph import Contracted
     from pipeline_nb.slicing import NoFit
+    if args.command == "split":
+        manifest = run_split(args)
+        if args.json: return manifest
+        c = manifest["certificate"]
+        gap = "gap unknown" if c.get("gap") is None else f"at most {100 * c['gap']:.2f}% above the optimum"
+        return f"{len(manifest['stages'])} stage models and manifest.json in {args.out}: bottleneck {c['bottleneck']:.6g} " \
+               f"{manifest['units']['time'] or 'time units'}, {gap}"
     if args.command == "convert":
         check_output(args.output)
         w = _nonempty(read_workload(args.graph, args.device), args.graph)
@@ -486,14 +563,14 @@ def run(args) -> dict | str:
         info = graph_info(w)
         return info if args.json else format_info(info, w)
     cm = cost_model_from(args, w)
-    k = min(args.k, max(Contracted(w.graph).n, 1))  # more stages than blocks cannot be used
+    k = min(args.k or Contracted(w.graph).n, max(Contracted(w.graph).n, 1))  # more stages than blocks cannot be used
     progress = sys.stderr.isatty()  # bars and notices are for a person watching
-    command = {"partition": run_partition, "bound": run_bound, "solve": run_solve}[args.command]
+    command = {"partition": run_partition, "bound": run_bound, "solve": run_solve, "certify": run_certify}[args.command]
     try: report = command(args, w, cm, k, progress)
     except NoFit as e:
         from pipeline_nb.graph import GraphError
         raise GraphError(_no_fit_hint(e, args)) from None
-    if k < args.k:
+    if args.k and k < args.k:
         report.setdefault("notes", []).insert(0, f"k = {args.k} is more than the graph's {k} blocks: "
                                                  f"at most {k} stages can be used")
     if args.json: return report
@@ -504,6 +581,7 @@ def run(args) -> dict | str:
         best += f" ({BOUND_NAMES.get(method, method)})" if method else ""
         return "\n".join([table, best] + report["notes"])
     if args.command == "partition": return format_report(report)
+    if args.command == "certify": return format_report(report) + "\n\n" + format_bounds(report["bounds"], report["units"], report["bottleneck"])
     table = format_bounds(report["bounds"], report["units"], report.get("bottleneck"))
     if "stages" not in report: return table + "\n" + report["verdict"]
     return format_report(report) + "\n\n" + table + "\n" + report["verdict"]
@@ -529,7 +607,7 @@ def main(argv=None) -> int:
     command = next((a for a in argv if not a.startswith("-")), "")
     try:
         args = parser(command if command in COMMANDS else "").parse_args(argv)
-        if args.command in ("bound", "solve"):
+        if args.command in ("bound", "solve", "certify", "split"):
             from pipeline_nb.solver import stdout_redirected
             with stdout_redirected(2): out = run(args)  # solvers' own prints go to stderr
         else: out = run(args)

@@ -15,8 +15,9 @@ import numpy as np
 from numba import njit
 
 # %% auto #0
-__all__ = ['TIME_UNITS', 'GraphError', 'CostModel', 'Units', 'kahn_order', 'csr', 'keys_to_rank', 'Graph', 'diamond', 'StageCost',
-           'stage_cost', 'block_cost', 'colocation_blocks', 'Contracted', 'check_k', 'Partition', 'random_graph']
+__all__ = ['TIME_UNITS', 'MAX_TOTAL', 'GraphError', 'CostModel', 'Units', 'kahn_order', 'csr', 'keys_to_rank', 'Graph', 'diamond',
+           'StageCost', 'stage_cost', 'block_cost', 'colocation_blocks', 'Contracted', 'check_k', 'cap_violation',
+           'Partition', 'random_graph']
 
 # %% ../nbs/00_graph.ipynb #ffae7e33
 class GraphError(ValueError):
@@ -141,6 +142,8 @@ def _as_costs(name, values, n):
     return arr, None
 
 # %% ../nbs/00_graph.ipynb #001ef14b
+MAX_TOTAL = 1e300  # the largest total work, param or size a graph may have
+
 class Graph:
     "An immutable computation graph: operators with work, param and size, and data edges."
     def __init__(self,
@@ -157,9 +160,13 @@ class Graph:
             seen = set(); dup = next(x for x in self.names if x in seen or seen.add(x))
             raise GraphError(f"duplicate node id {dup!r}")
         for attr, values in (("work", work), ("param", param), ("size", size)):
-            arr, bad = _as_costs(attr, values, n)
+            try: arr, bad = _as_costs(attr, values, n)
+            except (TypeError, ValueError, OverflowError) as e: raise GraphError(f"{attr}: not a list of numbers ({e})") from None
             if bad is not None:
-                raise GraphError(f"node {self.names[bad]!r}: {attr} must be a finite number >= 0, got {arr[bad]!r}")
+                raise GraphError(f"node {self.names[bad]!r}: {attr} must be a finite number >= 0, got {float(arr[bad])}")
+            with np.errstate(over="ignore"): total = float(arr.sum())
+            if not total <= MAX_TOTAL:  # leaves room for c_in, c_out, c_ov and sums of stages: every cost stays finite
+                raise GraphError(f"{attr} sums to {total:.4g} over all nodes: totals above {MAX_TOTAL:.0e} are refused")
             arr.flags.writeable = False
             setattr(self, attr, arr)
         e = np.asarray(list(edges) if not isinstance(edges, np.ndarray) else edges, dtype=np.int64).reshape(-1, 2)
@@ -331,6 +338,17 @@ def check_k(k) -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise GraphError(f"k must be an integer >= 1, got {k!r}")
     return int(k)
+
+# %% ../nbs/00_graph.ipynb #a7484cc9
+def cap_violation(q: Contracted, k: int, cost_model: CostModel) -> str:
+    "Why no split into at most k stages fits the hard memory cap, by a cheap proof ('' when none applies)."
+    cap = cost_model.memory_cap
+    if cap is None or not q.n: return ""
+    heavy = int(np.argmax(q.param))
+    if q.param[heavy] > cap:
+        return f"{q.graph.names[q.members[heavy][0]]!r} alone holds {q.param[heavy]:g} of parameters, above the memory cap of {cap:g} per stage"
+    if q.param.sum() > min(k, q.n) * cap: return f"the parameters total {q.param.sum():g}, more than {min(k, q.n)} stages x {cap:g}"
+    return ""
 
 # %% ../nbs/00_graph.ipynb #50f7aa33
 class Partition:

@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit
 from tqdm.auto import tqdm
 
-from .graph import (Contracted, CostModel, Graph, GraphError, Partition, check_k, kahn_order, keys_to_rank,
+from .graph import (Contracted, CostModel, Graph, GraphError, Partition, cap_violation, check_k, kahn_order, keys_to_rank,
                               diamond)
 from .segments import order_data, check_order, fill_column, unsigned
 
@@ -111,15 +111,7 @@ def _cut(q, order, k, cost_model, cutoff=math.inf):
 
 def check_cap(q: Contracted, k: int, cost_model: CostModel):
     "Raise 'infeasible: ...' when a cheap fact proves that no split fits the memory cap (a block or the total too big)."
-    cap = cost_model.memory_cap
-    if cap is None or not q.n: return
-    heavy = int(np.argmax(q.param))
-    if q.param[heavy] > cap:
-        raise GraphError(f"infeasible: {q.graph.names[q.members[heavy][0]]!r} alone holds {q.param[heavy]:g} of "
-                         f"parameters, above the memory cap of {cap:g} per stage")
-    if q.param.sum() > min(k, q.n) * cap:
-        raise GraphError(f"infeasible: the parameters total {q.param.sum():g}, "
-                         f"more than {min(k, q.n)} stages x {cap:g}")
+    if (why := cap_violation(q, k, cost_model)): raise GraphError(f"infeasible: {why}")
 
 def no_fit(q: Contracted, k: int, cost_model: CostModel, tried: str, hint: str = "") -> GraphError:
     "The error when no slicing of the orders `tried` fits the memory cap: a proof when a cheap one exists."

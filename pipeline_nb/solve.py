@@ -71,14 +71,13 @@ def summary(self: Certificate) -> str:
 
 # %% ../nbs/07_solve.ipynb #1502e099
 def improved(result: SearchResult | None, bounds: dict, cost_model: CostModel) -> SearchResult | None:
-    "`result`, or a better partition some bound method found on the way."
+    "`result`, or a better partition some bound method found on the way (the search's own record kept)."
     for b in bounds.values():
         if b.partition is None: continue
         part = b.partition.normalized()
-        if result is None or (value := part.bottleneck(cost_model)) < result.bottleneck:
-            value = part.bottleneck(cost_model)
-            result = SearchResult(part, value, f"{result.method if result else 'none'}+{b.method}-mip",
-                                  result.seconds if result else 0.0, result.history if result else [])
+        value = part.bottleneck(cost_model)
+        if result is None: result = SearchResult(part, value, f"{b.method}-mip", 0.0)
+        elif value < result.bottleneck: result = result._replace(partition=part, bottleneck=value, method=f"{result.method}+{b.method}-mip")
     return result
 
 # %% ../nbs/07_solve.ipynb #1d9c2c2c
