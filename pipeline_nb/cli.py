@@ -378,6 +378,13 @@ def _certify(p):
     p.add_argument("--assignment", metavar="FILE", help="JSON {node: stage}, or the output of `partition --json` "
                    "(default: the stage_id of a partitioned PipeDream profile)")
 
+def _experiment(p):
+    p.add_argument("config", help="TOML file naming graphs, k values, search and bound methods, seeds and the output folder")
+    p.add_argument("--backend", choices=("local", "dask"), help="run cells with joblib here (default) or on a dask cluster")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="dask scheduler address (implies --backend dask; "
+                   "default: a LocalCluster)")
+    p.add_argument("--n-jobs", type=integer(1), help="cells run at once (default: the config's, else all cores)")
+
 def _split(p):
     p.add_argument("graph", help=".onnx model to split")
     p.add_argument("-k", type=integer(1), required=True, help="number of pipeline stages (>= 1)")
@@ -397,7 +404,8 @@ COMMANDS = {"info": ("sizes, totals, units and cost model of a graph, explained"
             "solve": ("a partition and its certificate", _solve),
             "convert": ("write a graph in the project's JSON format", _convert),
             "certify": ("the gap of a split already in use: its bottleneck against proven bounds", _certify),
-            "split": ("split an ONNX model into one model per stage, with a manifest and a certificate", _split)}
+            "split": ("split an ONNX model into one model per stage, with a manifest and a certificate", _split),
+            "experiment": ("run a study of graphs x k x methods from a TOML config, resumable; print its report", _experiment)}
 
 def parser(command: str | None = None) -> argparse.ArgumentParser:
     "The `pipeline-nb` parser; with `command`, only that command's arguments are built ('' builds none)."
@@ -545,6 +553,14 @@ def run(args) -> dict | str:
     "Carry out one parsed command; the JSON object or the text to print."
     from pipeline_nb.graph import Contracted
     from pipeline_nb.slicing import NoFit
+    if args.command == "experiment":
+        from pipeline_nb.experiments import experiment_main
+        backend = args.backend or ("dask" if args.scheduler else "local")
+        from pipeline_nb.graph import GraphError
+        try: return experiment_main(args.config, backend, args.scheduler, args.n_jobs, progress=sys.stderr.isatty())
+        except GraphError as e:
+            if str(args.config) in str(e): raise
+            raise GraphError(f"{args.config}: {e}") from None
     if args.command == "split":
         manifest = run_split(args)
         if args.json: return manifest
