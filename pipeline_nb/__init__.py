@@ -1,1 +1,34 @@
+"""pipeline_nb: split a DNN computation graph into k pipeline stages with the highest throughput, and certify
+how close to optimal the split is.
+
+The public face, importable from the package itself (each name loads its chapter's module on first use, so
+`import pipeline_nb` stays fast):
+
+    from pipeline_nb import load, load_graph, partition, solve, certify
+
+Every entry point takes a graph or `Workload` first, then `k`, then keywords.
+"""
 __version__ = "0.1.0"
+# Written by hand: nbdev keeps the version line above up to date and leaves the rest alone.
+import importlib
+
+_PUBLIC = {  # name -> module that defines it
+    "Graph": "graph", "CostModel": "graph", "Units": "graph", "Partition": "graph", "GraphError": "graph",
+    "Workload": "io", "load": "io", "save_json": "io",
+    "list_graphs": "datasets", "load_graph": "datasets",
+    "import_onnx": "importers", "import_torch": "importers", "get_device": "importers",
+    "partition": "brkga", "SearchResult": "slicing",
+    "compute_bounds": "mip", "BOUNDS": "mip", "Bound": "bounds",
+    "solve": "solve", "certify": "solve", "Certificate": "solve",
+    "split_onnx": "export", "split_torch": "export",
+    "explore": "widgets", "run_experiment": "experiments",
+}
+__all__ = sorted(_PUBLIC)
+
+def __getattr__(name: str):
+    if name not in _PUBLIC: raise AttributeError(f"module 'pipeline_nb' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"pipeline_nb.{_PUBLIC[name]}"), name)
+    globals()[name] = value
+    return value
+
+def __dir__(): return sorted(list(globals()) + __all__)

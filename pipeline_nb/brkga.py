@@ -12,6 +12,7 @@ from numba import njit, prange
 from tqdm.auto import tqdm
 
 from .graph import Contracted, CostModel, Graph, GraphError, kahn_order, keys_to_rank
+from .io import Workload
 from .segments import problem, arrange
 from .slicing import (SearchResult, optimal_slicing, decode, search_result, check_k, check_finite,
                                  check_cap, no_fit, warm_up, random_search, slice_given)
@@ -163,16 +164,18 @@ def check_search_args(seed, time_limit, target):
         if value is not None and not (number and value >= 0):
             raise GraphError(f"{name} must be a number >= 0, got {value!r}")
 
-def partition(graph: Graph, k: int,
-              cost_model: CostModel | None = None,  # default: `CostModel()`
+def partition(graph: Graph | Workload, k: int,  # a graph, or a workload (its cost model is the default)
+              cost_model: CostModel | None = None,  # default: the workload's, else `CostModel()`
               method: str = "brkga-10000",  # see the table above
               seed: int = 0,
               time_limit: float | None = 60.0,  # seconds for the search (None: no limit)
               target: float = 0.0,  # stop once the bottleneck is <= this lower bound
               workers: int | None = None,  # decoding threads for BRKGA
-              progress: bool = True) -> SearchResult:  # tqdm bar on stderr for runs over a second
+              progress: bool = True,  # tqdm bar on stderr for runs over a second
+              ) -> SearchResult:
     "Split `graph` into at most `k` pipeline stages with the given search `method`."
     check_k(k); check_search_args(seed, time_limit, target)
+    if isinstance(graph, Workload): graph, cost_model = graph.graph, cost_model or graph.cost_model
     cost_model = cost_model or CostModel()
     kind, *budget = parse_method(method)
     if kind == "slice": result = slice_given(graph, k, cost_model)

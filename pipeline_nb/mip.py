@@ -13,6 +13,7 @@ from fastcore.basics import patch
 from joblib import Parallel, delayed
 
 from .graph import Contracted, CostModel, Graph, GraphError, Partition, check_k, csr
+from .io import Workload
 from .bounds import Bound, as_contracted, lb0, node_cut, set_cost, singleton_costs
 from .solver import SolverResult, highs_available, run_model
 
@@ -423,7 +424,8 @@ def _check_methods(methods) -> list:
     return [m for m in BOUNDS if m in methods]
 
 # %% ../nbs/06_mip.ipynb #6bbeb641
-def compute_bounds(graph: Graph | Contracted, k: int, cost_model: CostModel = CostModel(),
+def compute_bounds(graph: Graph | Contracted | Workload, k: int,  # a graph, its contracted problem, or a workload
+                   cost_model: CostModel | None = None,  # default: the workload's, else `CostModel()`
                    methods=DEFAULT_METHODS,  # keys of `BOUNDS`, in any order
                    time_limit: float | None = 60.0,  # seconds for the whole call (None: no limit)
                    mip_time_limit: float = 60.0,  # seconds per method at most
@@ -431,9 +433,12 @@ def compute_bounds(graph: Graph | Contracted, k: int, cost_model: CostModel = Co
                    lower: float = 0.0,  # a lower bound the caller already proved
                    target_gap: float | None = 0.0,  # stop once UB/LB - 1 <= this; None: run every method
                    solver: str = "highs", n_jobs: int = 2,  # processes for the guess MIPs
-                   progress: bool = False) -> dict[str, Bound]:  # one line per method on stderr
+                   progress: bool = False,  # one line per method on stderr
+                   ) -> dict[str, Bound]:
     "Lower bounds on the optimal bottleneck, one `Bound` per requested method (in the order asked for)."
     t0, k, order = time.perf_counter(), check_k(k), _check_methods(methods)
+    if isinstance(graph, Workload): graph, cost_model = graph.graph, cost_model or graph.cost_model
+    cost_model = cost_model or CostModel()
     q = as_contracted(graph)
     best_part = checked_incumbent(q, k, incumbent)
     upper = None if best_part is None else best_part.bottleneck(cost_model)
