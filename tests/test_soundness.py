@@ -368,9 +368,23 @@ def test_oracle_definitions_agree():
 # ---------------------------------------------------------------------------------------------- cheap checks
 
 @pytest.mark.parametrize("regime", ACYCLIC)
+def test_slicing_dp(regime, scale):
+    "The slicing DP of a random order (every instance) and of the given order (every second, with cutoffs) = brute force."
+    v, counts = Violations(), Counter()
+    for i, inst in instances(regime, CHEAP_PER_REGIME * scale, salt=1):
+        g, cm = build(inst)
+        q = Contracted(g)
+        check_slicing(v, inst, q, cm, random_block_order(inst, q, np.random.default_rng([2, i])), "random order", cutoffs=False)
+        if i % 2 == 0: check_slicing(v, inst, q, cm, list(q.given_order), "given order")
+        counts["instances"] += 1
+    assert counts["instances"] == CHEAP_PER_REGIME * scale and v.checked["slicing random order: contiguous"] > 0
+    v.assert_none()
+
+
+@pytest.mark.parametrize("regime", ACYCLIC)
 def test_cheap_checks(regime, scale):
-    """On every instance: the contraction, lb0 and node-cut <= OPT, the slicing DP of a random order = brute force.
-    On every second one the DP of the given order (with cutoffs) and `slice_given`; on every third random-N and BRKGA."""
+    """On every instance: the contraction, lb0 and node-cut <= OPT. On every second one `slice_given` (optimal for
+    the given order by brute force, valid, costed); on every third random-N and BRKGA."""
     v, counts = Violations(), Counter()
     for i, inst in instances(regime, CHEAP_PER_REGIME * scale, salt=1):
         counts["instances"] += 1
@@ -391,10 +405,9 @@ def check_instance(v: Violations, counts: Counter, inst: Instance, i: int, searc
             f"blocks {[m.tolist() for m in q.members]}, expected {classes}")
     check_bound(v, "lb0", inst, opt, lb0(q, inst.k, cm), opt_stage)
     check_bound(v, "node-cut", inst, opt, node_cut(q, inst.k, cm), opt_stage)
-    check_slicing(v, inst, q, cm, random_block_order(inst, q, np.random.default_rng([2, i])), "random order", cutoffs=False)
     if not (given or searches): return
     counts["given"] += 1
-    given_value = check_slicing(v, inst, q, cm, list(q.given_order), "given order")
+    given_value = oracle.best_slicing(inst, [list(q.members[b]) for b in q.given_order])
     try:
         r = slice_given(g, inst.k, cm)
         check_partition(v, "slice", inst, opt, r.partition.stage, r.bottleneck)
@@ -477,6 +490,8 @@ def test_colocation_cycles(scale):
     v, counts = Violations(), Counter()
     for i, inst in instances("group_cycles", 400 * scale, salt=5):
         check_instance(v, counts, inst, i, searches=i % 3 == 0, given=i % 2 == 0)
+        q = Contracted(build(inst)[0])
+        check_slicing(v, inst, q, build(inst)[1], random_block_order(inst, q, np.random.default_rng([6, i])), "random order")
         if i % 10 == 0:
             g, cm = build(inst)
             opt, opt_stage = oracle.optimum(inst)
