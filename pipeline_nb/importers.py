@@ -14,16 +14,14 @@ import numpy as np
 import onnx
 from onnx import helper, shape_inference
 
-from .graph import CostModel, Graph, GraphError
+from .graph import TIME_UNITS, CostModel, Graph, GraphError, Units
 from .io import Workload
 
 # %% auto #0
-__all__ = ['TIME_UNITS', 'GiB', 'PRESETS', 'Device', 'devices', 'get_device', 'costed_workload', 'onnx_light_models',
-           'onnx_flops', 'import_onnx', 'import_torch']
+__all__ = ['GiB', 'PRESETS', 'Device', 'devices', 'get_device', 'costed_workload', 'onnx_light_models', 'onnx_flops',
+           'import_onnx', 'import_torch']
 
 # %% ../nbs/08_import.ipynb #efab8f7f
-TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
-
 def _seconds_per_unit(time_unit: str) -> float:
     if time_unit not in TIME_UNITS: raise GraphError(f"unknown time unit {time_unit!r} (known: {', '.join(TIME_UNITS)})")
     return TIME_UNITS[time_unit]
@@ -110,7 +108,7 @@ def costed_workload(names: list,  # operator ids
     meta = dict(meta or {}, device=device.name, time_unit=time_unit, measured=len(op_times or {}),
                 op_type=list(op_types), flops=[float(f) for f in flops])
     graph = Graph(names, work, param, size, edges, meta=meta)
-    return Workload(graph, device.cost_model(time_unit))
+    return Workload(graph, device.cost_model(time_unit), Units(time_unit, "B", "B"))
 
 # %% ../nbs/08_import.ipynb #aa1ef671
 def onnx_light_models() -> dict[str, Path]:

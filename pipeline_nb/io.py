@@ -17,7 +17,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 import pipeline_nb
-from .graph import Contracted, CostModel, Graph, GraphError
+from .graph import CostModel, Graph, GraphError, Units
 
 # %% auto #0
 __all__ = ['PIPEDREAM_BANDWIDTH', 'FORMATS', 'Workload', 'shared_data', 'save_json', 'parse_pipeline_nb', 'read_json',
@@ -25,9 +25,10 @@ __all__ = ['PIPEDREAM_BANDWIDTH', 'FORMATS', 'Workload', 'shared_data', 'save_js
 
 # %% ../nbs/01_io.ipynb #16e37c6a
 class Workload(NamedTuple):
-    "A graph and the default cost model its file format implies."
+    "A graph, the default cost model its file format implies, and the units of its numbers."
     graph: Graph
     cost_model: CostModel
+    units: Units = Units()
 
 # %% ../nbs/01_io.ipynb #29ff2126
 def shared_data() -> Path | None:
@@ -86,7 +87,7 @@ def _plain(x: float):
     x = float(x)
     return int(x) if x.is_integer() and abs(x) < 2**53 else x
 
-def _to_document(graph: Graph, cost_model: CostModel | None) -> dict:
+def _to_document(graph: Graph, cost_model: CostModel | None, units: Units | None) -> dict:
     names = [str(x) for x in graph.names]
     if len(set(names)) < graph.n:
         seen = {}
@@ -101,6 +102,7 @@ def _to_document(graph: Graph, cost_model: CostModel | None) -> dict:
     doc = {"format": "pipeline_nb", "version": 1, "nodes": nodes,
            "edges": [[names[u], names[v]] for u, v in zip(graph.src, graph.dst)]}
     if cost_model is not None: doc["cost_model"] = {k: _plain(v) for k, v in asdict(cost_model).items() if v is not None}
+    if units is not None and any(units): doc["units"] = units._asdict()
     doc["meta"] = graph.meta
     return doc
 
@@ -121,13 +123,15 @@ def _dump(doc: dict) -> str:
     return "{" + ",\n ".join(parts) + "}\n"
 
 # %% ../nbs/01_io.ipynb #c0bae949
-def save_json(graph: Graph,  # the graph to save
+def save_json(graph: Graph | Workload,  # the graph to save, or a workload (saved with its cost model and units)
               path,  # file to write (its folder must exist); replaced atomically
-              cost_model: CostModel | None = None) -> Path:  # saved with the graph when given
-    "Write `graph` (and optionally its cost model) in the pipeline_nb JSON format."
+              cost_model: CostModel | None = None,  # saved with the graph when given (overrides a workload's)
+              units: Units | None = None) -> Path:  # saved with the graph when given (overrides a workload's)
+    "Write `graph` (and optionally its cost model and units) in the pipeline_nb JSON format."
     path = Path(path)
+    if isinstance(graph, Workload): graph, cost_model, units = graph.graph, cost_model or graph.cost_model, units or graph.units
     try:
-        text = _dump(_to_document(graph, cost_model))  # any problem shows up before the disk is touched
+        text = _dump(_to_document(graph, cost_model, units))  # any problem shows up before the disk is touched
         scratch = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # normal permissions, under the umask
         try:
@@ -161,14 +165,15 @@ def parse_pipeline_nb(text: str) -> Workload:
     for i, e in enumerate(_list(data, "edges")):
         if not isinstance(e, list) or len(e) != 2: raise GraphError(f"edges[{i}] must be a pair [u, v], got {e!r}")
         edges.append((str(e[0]), str(e[1])))
-    cm, meta = data.get("cost_model", {}), data.get("meta", {})
+    cm, meta, units = data.get("cost_model", {}), data.get("meta", {}), data.get("units", {})
     if not isinstance(cm, dict): raise GraphError(f'"cost_model" must be an object, got {cm!r}')
     unknown = [k for k in cm if k not in CostModel.__dataclass_fields__]
     if unknown: raise GraphError(f"cost_model: unknown field {unknown[0]!r} (known: {', '.join(CostModel.__dataclass_fields__)})")
     if not isinstance(meta, dict): raise GraphError(f'"meta" must be an object, got {meta!r}')
+    if not isinstance(units, dict) or any(k not in Units._fields or not isinstance(v, str) for k, v in units.items()):
+        raise GraphError(f'"units" must be an object with string fields among {", ".join(Units._fields)}, got {units!r}')
     graph = Graph.from_edges(nodes, edges, meta={**meta, "format": "pipeline_nb"})
-    Contracted(graph)  # raises "infeasible colocation: ..." when the groups cannot share stages
-    return Workload(graph, CostModel(**cm))
+    return Workload(graph, CostModel(**cm), Units(**units))
 
 def read_json(path) -> Workload:
     "Read a pipeline_nb JSON file."
@@ -206,9 +211,9 @@ def parse_dnn_partitioning(text: str) -> Workload:
         if u in nodes: nodes[u]["size"] = c  # an edge from an unknown node is reported by the graph
     meta = {k: data[k] for k in _CAPS if k in data}
     graph = Graph.from_edges(nodes, edges, meta={**meta, "format": "dnn-partitioning"})
-    Contracted(graph)  # raises "infeasible colocation: ..." when the colour classes cannot share stages
-    if backward: raise GraphError(f"training graph ({backward} nodes with isBackwardNode): only inference graphs are in scope")
-    return Workload(graph, CostModel())
+    if backward: raise GraphError(f"training graph ({backward} nodes with isBackwardNode): only inference graphs are in scope "
+                                  "(their colour classes tie each backward node to its forward node)")
+    return Workload(graph, CostModel(), Units(param="B"))  # times and transfer costs carry no unit
 
 # %% ../nbs/01_io.ipynb #a26d8676
 PIPEDREAM_BANDWIDTH = 2**31 / 1000  # bytes per ms: the default link of PipeDream workloads
@@ -242,7 +247,7 @@ def parse_pipedream(text: str) -> Workload:
         for x in (u, v):
             if x not in nodes: raise GraphError(f"line {lineno}: edge {u} -- {v} names unknown node {x!r}")
     graph = Graph.from_edges(nodes, [(u, v) for _, u, v in edges], meta={"format": "pipedream"})
-    return Workload(graph, CostModel.from_bandwidth(PIPEDREAM_BANDWIDTH))
+    return Workload(graph, CostModel.from_bandwidth(PIPEDREAM_BANDWIDTH), Units("ms", "B", "B"))
 
 # %% ../nbs/01_io.ipynb #5ad0a317
 _PB_TOKEN = re.compile(r"""(?P<skip>\s+|\#[^\n]*)|(?P<str>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')"""
@@ -340,7 +345,7 @@ def parse_regal(text: str) -> Workload:
             if p not in name_of: raise GraphError(f"node {name!r}: input from unknown node id {p!r}")
             edges.append((name_of[p], name))
     graph = Graph.from_edges(nodes, edges, meta={"format": "regal"})
-    return Workload(graph, CostModel())
+    return Workload(graph, CostModel(), Units("us", "B", "B"))  # CostGraphDef: compute_cost in microseconds
 
 # %% ../nbs/01_io.ipynb #429a8e8f
 FORMATS: dict[str, Callable[[str], Workload]] = {
