@@ -59,7 +59,8 @@ class Instance:
         cm = [f"c_in={self.c_in!r}", f"c_out={self.c_out!r}", f"c_ov={self.c_ov!r}"]
         if self.memory_limit is not None: cm.append(f"memory_limit={self.memory_limit!r}")
         if self.memory_cap is not None: cm.append(f"memory_cap={self.memory_cap!r}")
-        return (f"g = Graph([f'v{{i}}' for i in range({self.n})], work={list(self.work)!r}, param={list(self.param)!r}, "
+        return (f"g = Graph([f'v{{i}}' for i in range({self.n})], work={list(self.work)!r}, "
+                f"param={list(self.param)!r}, "
                 f"size={list(self.size)!r}, edges={[tuple(e) for e in self.edges]!r}, group={list(self.group)!r}); "
                 f"k = {self.k}; cm = CostModel({', '.join(cm)})")
 
@@ -166,7 +167,8 @@ def problems(inst: Instance, stage) -> list[str]:
     stage = np.asarray(stage)
     if stage.shape != (inst.n,): return [f"{stage.shape} stages for {inst.n} nodes"]
     out = []
-    if inst.n and (stage.min() < 0 or stage.max() >= inst.k): out.append(f"stages outside 0..{inst.k - 1}: {stage.tolist()}")
+    if inst.n and (stage.min() < 0 or stage.max() >= inst.k):
+        out.append(f"stages outside 0..{inst.k - 1}: {stage.tolist()}")
     out += [f"edge {u}->{v} goes backwards" for u, v in inst.edges if stage[u] > stage[v]]
     for label in set(inst.group) - {-1}:
         if len({int(stage[v]) for v in range(inst.n) if inst.group[v] == label}) > 1: out.append(f"group {label} split")

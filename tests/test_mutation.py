@@ -37,7 +37,8 @@ def _start(where: Path, tmp: Path) -> subprocess.Popen:
     probe = "import pipeline_nb, sys; print('imported', pipeline_nb.__file__); sys.stdout.flush()"
     command = (f"{sys.executable} -c \"{probe}\" && {sys.executable} -m pytest {ROOT / 'tests' / 'test_soundness.py'} "
                f"-q -p no:cacheprovider -k '{SELECTION}'")
-    return subprocess.Popen(command, shell=True, cwd=where, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(command, shell=True, cwd=where, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
 @pytest.mark.skipif(not (ROOT / KERNEL).exists(), reason=f"{KERNEL} not found")
@@ -46,7 +47,8 @@ def test_planted_off_by_one_is_caught(tmp_path):
     runs = {name: _start(_copy(tmp_path, name, name == "mutant"), tmp_path) for name in ("mutant", "original")}
     out = {name: (p.communicate(timeout=600)[0], p.returncode) for name, p in runs.items()}
     for name, (text, _) in out.items():
-        assert f"imported {tmp_path / name / 'pipeline_nb' / '__init__.py'}" in text, f"{name} did not import its copy:\n{text[-3000:]}"
+        copy = tmp_path / name / "pipeline_nb" / "__init__.py"
+        assert f"imported {copy}" in text, f"{name} did not import its copy:\n{text[-3000:]}"
     text, code = out["original"]
     assert code == 0, f"the unmutated copy fails the slicing checks:\n{text[-3000:]}"
     text, code = out["mutant"]
