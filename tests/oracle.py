@@ -15,7 +15,7 @@ special case: forward edges and equal group stages already force x onto the stag
 """
 from __future__ import annotations
 import itertools, math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
@@ -35,7 +35,6 @@ class Instance:
     memory_limit: float | None = None
     c_ov: float = 1.0
     memory_cap: float | None = None
-    listing: tuple = field(default=())  # optional: the order in which nodes are listed (names v0..)
 
     @property
     def n(self): return len(self.work)
