@@ -9,10 +9,11 @@ from pathlib import Path
 
 from .graph import Contracted, CostModel, GraphError, Partition
 from .io import Workload, load, save_json
-from .slicing import check_k
+from .graph import check_k
 from .brkga import partition
-from .bounds import lb0, METHODS as BOUND_METHODS
-from .mip import compute_bounds, best_bound, stdout_redirected, DEFAULT_METHODS
+from .bounds import lb0
+from .mip import BOUNDS as BOUND_METHODS, compute_bounds, best_bound, DEFAULT_METHODS
+from .solver import stdout_redirected
 from .solve import solve, relative_gap
 from .importers import import_onnx, PRESETS
 

@@ -16,7 +16,7 @@ from numba import njit
 
 # %% auto #0
 __all__ = ['TIME_UNITS', 'GraphError', 'CostModel', 'Units', 'kahn_order', 'csr', 'keys_to_rank', 'Graph', 'diamond', 'StageCost',
-           'stage_cost', 'block_cost', 'colocation_blocks', 'Contracted', 'Partition', 'random_graph']
+           'stage_cost', 'block_cost', 'colocation_blocks', 'Contracted', 'check_k', 'Partition', 'random_graph']
 
 # %% ../nbs/00_graph.ipynb #ffae7e33
 class GraphError(ValueError):
@@ -324,6 +324,13 @@ class Contracted:
     def expand(self, block_stage: np.ndarray) -> np.ndarray:
         "Stage of every original node, given the stage of every block."
         return np.asarray(block_stage)[self.block_of]
+
+# %% ../nbs/00_graph.ipynb #5c8127af
+def check_k(k) -> int:
+    "`k` as an int, or a `GraphError` unless it is an integer >= 1."
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise GraphError(f"k must be an integer >= 1, got {k!r}")
+    return int(k)
 
 # %% ../nbs/00_graph.ipynb #50f7aa33
 class Partition:

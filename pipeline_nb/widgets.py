@@ -31,7 +31,7 @@ class Explorer:
 
     def run(self):
         "Partition with the chosen k and method, and refresh the display."
-        g, cm = self.workload
+        g, cm = self.workload.graph, self.workload.cost_model
         k, method = self.k.value, self.method.value
         result = self.runs[k, method] = partition(g, k, cm, method, progress=False)
         rows = "".join(f"<tr><td>{k_}</td><td>{m}</td><td>{r.bottleneck:.6g}</td><td>{1 / r.bottleneck if r.bottleneck else float('inf'):.4g}</td>"
