@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 
 from pipeline_nb.graph import Contracted, CostModel, Graph, GraphError
-from pipeline_nb.bounds import METHODS, lb0, node_cut
+from pipeline_nb.bounds import lb0, node_cut
 from pipeline_nb.slicing import random_search, slice_given, slice_order
 from pipeline_nb.brkga import partition
-from pipeline_nb.mip import bottleneck_mip, compute_bounds, exact_mip, guess_bound, node_mip
+from pipeline_nb.mip import BOUNDS, bottleneck_mip, compute_bounds, exact_mip, guess_bound, node_mip
 from pipeline_nb.solve import solve
 
 import oracle
@@ -259,7 +259,7 @@ def check_partition(v: Violations, what: str, inst: Instance, opt: float, stage,
 
 def all_bounds(g: Graph, k: int, cm: CostModel) -> dict:
     "compute_bounds with every method, none skipped (no target gap)."
-    return compute_bounds(g, k, cm, METHODS, mip_time_limit=20.0, target_gap=None, n_jobs=1)
+    return compute_bounds(g, k, cm, list(BOUNDS), time_limit=None, mip_time_limit=20.0, target_gap=None, n_jobs=1)
 
 
 def check_bound(v: Violations, what: str, inst: Instance, opt: float, bound, opt_stage):
@@ -472,11 +472,16 @@ def test_solve_certificate(regime, scale):
         except GraphError as e:
             v.check(math.isinf(opt), "solve: infeasible only when no partition fits", inst, f"{e}; OPT {opt!r}")
             continue
-        check_partition(v, "solve", inst, opt, cert.result.partition.stage, cert.upper_bound)
         v.check(bound_ok(cert.lower_bound, opt), "solve: lower bound <= OPT", inst,
                 f"LB {cert.lower_bound!r}, OPT {opt!r}")
+        v.check(not cert.infeasible or math.isinf(opt), "solve: infeasible only when no partition fits", inst,
+                f"certificate says infeasible; OPT {opt!r}")
         for method, b in cert.bounds.items():
-            v.check(b.status != "error", f"solve[{method}]: no error", inst, b.message)
+            if math.isfinite(opt): v.check(b.status != "error", f"solve[{method}]: no error", inst, b.message)
+        v.check(cert.result is not None or math.isinf(opt), "solve: finds a partition when one fits", inst,
+                f"no partition found; OPT {opt!r}")
+        if cert.result is not None:
+            check_partition(v, "solve", inst, opt, cert.result.partition.stage, cert.upper_bound)
         counts["certified"] += 1
     assert counts["certified"] + len(v.items) > 0
     v.assert_none()
