@@ -600,10 +600,13 @@ ZERO_WORK_ERRORS = [
     (Graph(["v0", "v1"], [0.0, 0.0], param=[3.0, 1.0]), 2, CostModel(c_ov=3.0, memory_limit=0.0), "guess"),
     (Graph(["v0"], [0.0], param=[2.0]), 5, CostModel(memory_limit=0.0), "guess"),
     (Graph(["v0", "v1"], [0.0, 0.0], param=[2.0, 5.0], size=[0.0, 0.6104249742908285], edges=[(1, 0)]), 2,
-     CostModel(memory_limit=0.0), "exact")]
+     CostModel(memory_limit=0.0), "exact"),
+    (Graph(["a", "b", "c"], [0.0] * 3, param=[0.0, 4.0, 2.0], size=[4.0, 6.0, 7.0], edges=[(2, 1)]), 3,
+     CostModel(c_ov=3.0, memory_limit=0.0, memory_cap=7.0), "exact")]
 
 
-@pytest.mark.parametrize("case", ZERO_WORK_ERRORS, ids=["guess_two_nodes", "guess_one_node", "exact_two_nodes"])
+@pytest.mark.parametrize("case", ZERO_WORK_ERRORS,
+                         ids=["guess_two_nodes", "guess_one_node", "exact_two_nodes", "exact_three_nodes_cap"])
 def test_regression_zero_work_mips_do_not_fail(case):
     "All work 0 with a memory limit: the MIPs solve (status not 'error') and stay <= OPT."
     g, k, cm, method = case
