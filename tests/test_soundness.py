@@ -339,7 +339,7 @@ def scale(request):
 
 
 CHEAP_PER_REGIME = -(-10_000 // len(ACYCLIC))  # >= 10,000 instances in all for the cheap checks
-MIP_PER_REGIME = 24
+MIP_PER_REGIME = 20
 SOLVE_PER_REGIME = 3
 
 
@@ -371,14 +371,14 @@ def test_oracle_definitions_agree():
 
 @pytest.mark.parametrize("regime", ACYCLIC)
 def test_slicing_dp(regime, scale):
-    "The slicing DP of a random order (every instance) and of the given order (every 2nd, with cutoffs) = brute force."
+    "The slicing DP of a random order (every instance) and of the given order (every 3rd, with cutoffs) = brute force."
     v, counts = Violations(), Counter()
     for i, inst in instances(regime, CHEAP_PER_REGIME * scale, salt=1):
         g, cm = build(inst)
         q = Contracted(g)
         order = random_block_order(inst, q, np.random.default_rng([2, i]))
         check_slicing(v, inst, q, cm, order, "random order", cutoffs=False)
-        if i % 2 == 0: check_slicing(v, inst, q, cm, list(q.given_order), "given order")
+        if i % 3 == 0: check_slicing(v, inst, q, cm, list(q.given_order), "given order")
         counts["instances"] += 1
     assert counts["instances"] == CHEAP_PER_REGIME * scale and v.checked["slicing random order: contiguous"] > 0
     v.assert_none()
@@ -505,7 +505,7 @@ def test_infeasible_is_not_an_error(scale):
 def test_colocation_cycles(scale):
     "Groups whose contraction creates a cycle: the cheap checks, and every 10th instance the MIP bounds too."
     v, counts = Violations(), Counter()
-    for i, inst in instances("group_cycles", 400 * scale, salt=5):
+    for i, inst in instances("group_cycles", 300 * scale, salt=5):
         check_instance(v, counts, inst, i, searches=i % 3 == 0, given=i % 2 == 0)
         q = Contracted(build(inst)[0])
         order = random_block_order(inst, q, np.random.default_rng([6, i]))
