@@ -359,7 +359,7 @@ def test_oracle_definitions_agree():
     assert oracle.best_slicing(k3, [[0], [1], [2], [3]]) == 14  # order (a, b, c, d) misses the optimum 13
     checked = 0
     for regime in REGIMES:
-        for i, inst in instances(regime, 25, salt=7):
+        for _, inst in instances(regime, 25, salt=7):
             if inst.n > 7: continue
             fast, stage = oracle.optimum(inst)
             assert same(fast, oracle.optimum_by_enumeration(inst)), inst.code()
@@ -490,7 +490,7 @@ def test_infeasible_is_not_an_error(scale):
     "Where no partition fits the cap, a MIP that proves it does not report a solver error (nor a wrong bound)."
     v, counts = Violations(), Counter()
     for regime in ("memory_cap", "zero_work_cap", "mixed"):
-        for i, inst in instances(regime, 60 * scale, salt=8):
+        for _, inst in instances(regime, 60 * scale, salt=8):
             if math.isfinite(oracle.optimum(inst)[0]): continue
             g, cm = build(inst)
             for method, b in all_bounds(g, inst.k, cm).items():
