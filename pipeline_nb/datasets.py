@@ -217,7 +217,8 @@ def transformer_like(n: int = 1000,  # operators wanted: the graph has n to n + 
     return ops.workload(np.random.default_rng(seed), device, time_unit, dict(family="transformer_like", seed=seed, layers=layers))
 
 # %% ../nbs/09_datasets.ipynb #362c890e
-_NASNET_A = {  # NASNet-A (Zoph et al. 2018): per block (input, op, input, op); inputs 0 = h[i-2], 1 = h[i-1], 2 + b = block b
+# NASNet-A (Zoph et al. 2018): per block (input, op, input, op); inputs 0 = h[i-2], 1 = h[i-1], 2 + b = block b
+_NASNET_A = {
     "normal": [(1, "sep3", 1, "identity"), (0, "sep3", 1, "sep5"), (1, "avg3", 0, "identity"),
                (0, "avg3", 0, "avg3"), (0, "sep5", 0, "sep3")],
     "reduction": [(0, "sep7", 1, "sep5"), (1, "max3", 0, "sep7"), (1, "avg3", 0, "sep5"),
@@ -262,7 +263,8 @@ def _nas_cell(ops, prev2, prev, filters, blocks, reduction):
     "A cell on inputs h[i-2], h[i-1]: five two-branch blocks, their outputs concatenated; returns the concat."
     stride = 2 if reduction else 1
     h = ops.shape[prev][1]
-    states = [_relu_conv_bn(ops, prev2, filters, 2 if ops.shape[prev2][1] > h else 1), _relu_conv_bn(ops, prev, filters)]
+    states = [_relu_conv_bn(ops, prev2, filters, 2 if ops.shape[prev2][1] > h else 1),  # h[i-2] may have twice the pixels
+              _relu_conv_bn(ops, prev, filters)]
     for a, op_a, b, op_b in blocks:  # ops on the cell inputs carry the stride, ops on earlier blocks do not
         branches = [_branch(ops, states[i], op, stride if i < 2 else 1) for i, op in ((a, op_a), (b, op_b))]
         states.append(ops.elementwise("Add", branches))
@@ -284,7 +286,7 @@ def _nas_plan(n: int, normal_ops: int, reduction_ops: int):
     cells = max(0, -(-(n - fixed) // normal_ops))
     return [cells // 3 + (s < cells % 3) for s in range(3)]
 
-def nasnet_like(n: int = 1000,  # operators wanted: the graph has n to n + 54 (at least 229)
+def nasnet_like(n: int = 1000,  # operators wanted: at least n, less than one normal cell more (NASNet-A: n + 54; >= 229)
                 seed: int = 0,  # random seed: kernel efficiencies, and the cells when `genotype="random"`
                 filters: int = 96,  # block width in the first stage; doubles at every reduction
                 genotype: str = "nasnet-a",  # "nasnet-a", or "random": cells drawn from the search space by `seed`
@@ -293,7 +295,8 @@ def nasnet_like(n: int = 1000,  # operators wanted: the graph has n to n + 54 (a
                 time_unit: str = "s") -> Workload:
     "A NASNet-like workload of normal and reduction cells, costed on `device`."
     if n < 1: raise GraphError(f"nasnet_like: n must be >= 1, got {n}")
-    if genotype not in ("nasnet-a", "random"): raise GraphError(f"nasnet_like: genotype must be 'nasnet-a' or 'random', got {genotype!r}")
+    if genotype not in ("nasnet-a", "random"):
+        raise GraphError(f"nasnet_like: genotype must be 'nasnet-a' or 'random', got {genotype!r}")
     rng = np.random.default_rng(seed)
     cells = _NASNET_A if genotype == "nasnet-a" else {"normal": _random_cell(rng), "reduction": _random_cell(rng)}
     sizes = {kind: _cell_size(blocks, kind == "reduction") for kind, blocks in cells.items()}
@@ -307,7 +310,8 @@ def nasnet_like(n: int = 1000,  # operators wanted: the graph has n to n + 54 (a
     for kind, width in kinds:
         h = [h[1], _nas_cell(ops, h[0], h[1], width, cells[kind], kind == "reduction")]
         ends.append(len(ops.names))
-    pooled = ops.add("GlobalAveragePool", [ops.elementwise("Relu", [h[1]])], (ops.shape[h[1]][0],), math.prod(ops.shape[h[1]]))
+    top = ops.elementwise("Relu", [h[1]])
+    pooled = ops.add("GlobalAveragePool", [top], (ops.shape[top][0],), math.prod(ops.shape[top]))
     ops.add("Gemm", [pooled], (1000,), 2 * ops.shape[pooled][0] * 1000, ops.shape[pooled][0] * 1000 + 1000)
     cell = np.repeat(np.arange(-1, len(kinds) + 1), np.diff([0, *ends, len(ops.names)]))  # -1: stem, len(kinds): head
     meta = dict(family="nasnet_like", seed=seed, genotype=genotype, normal_per_stage=plan,
@@ -337,7 +341,8 @@ def _shared_files() -> dict[str, Path]:
 
 def list_graphs() -> list[str]:
     "Names `load_graph` accepts: the shared real graphs (when present), the ONNX light models, generated examples."
-    generated = [f"gen/{family}-{n}-seed0" for family in _GENERATORS for n in _LISTED_SIZES.get(family, (100, 1000, 10000))]
+    generated = [f"gen/{family}-{n}-seed0" for family in _GENERATORS
+                 for n in _LISTED_SIZES.get(family, (100, 1000, 10000))]
     return [*_shared_files(), *(f"onnx/{x}" for x in onnx_light_models()), *generated]
 
 def load_graph(name: str,  # a name from `list_graphs`, or any gen/FAMILY-N-seedS

@@ -64,7 +64,7 @@ def _first(rank, a, b):
 
 @njit(cache=True, nogil=True)
 def kahn_order(succ_ptr, succ_idx, indegree, rank):
-    "Topological order popping the ready node of smallest `rank` first (ties by node id); shorter than n iff there is a cycle."
+    "Topological order popping the ready node of smallest `rank` (ties by node id); shorter than n iff there is a cycle."
     n = len(rank)
     deg = indegree.copy()
     heap = np.empty(n, np.int64)  # binary min-heap of nodes keyed by (rank, node id)

@@ -214,7 +214,8 @@ def sweep_column(d,  # `OrderData`
     s.total[0] = total
     work_r, param_r = d.work_prefix[r], d.param_prefix[r]
     for l in range(unsigned(lo), unsigned(r)):
-        out[l] = (work_r - d.work_prefix[l]) + (total + s.comm[l]) + p.c_ov * max(0.0, param_r - d.param_prefix[l] - p.memory_limit)
+        overflow = max(0.0, param_r - d.param_prefix[l] - p.memory_limit)
+        out[l] = (work_r - d.work_prefix[l]) + (total + s.comm[l]) + p.c_ov * overflow
     return lo
 
 # %% ../nbs/02_segments.ipynb #856631ef
