@@ -47,10 +47,10 @@ def _slice_dp(d, k, cap):
         found = lo == 0 and cost[0] < cap  # one segment holds the whole prefix
         if found: dp[1, r] = cost[0]; low[1] = min(low[1], r); reach[1] = r
         # every segment's work is below cap: the prefix needs more than W_r/cap segments and the
-        # rest more than (W - W_r)/cap; other j cannot lead to a slicing below cap (1e-9: rounding)
+        # rest, unless empty, more than (W - W_r)/cap; other j cannot lead to a slicing below cap (1e-9: rounding)
         done = d.work_prefix[r]
-        j_low = max(2, int(done / cap * (1.0 - 1e-9)))
-        j_high = k - int((total - done) / cap * (1.0 - 1e-9))
+        j_low = max(2, int(done / cap * (1.0 - 1e-9)) + 1)
+        j_high = k if r == n else k - int((total - done) / cap * (1.0 - 1e-9)) - 1
         for j in range(j_low, j_high + 1):
             best = dp[j - 1, r]
             first, last = max(lo, low[j - 1]), min(r - 1, reach[j - 1])
