@@ -4,44 +4,50 @@
 
 # %% ../nbs/05_bounds.ipynb #53b3086b
 from __future__ import annotations
-import time
+import math, time
 from dataclasses import dataclass
 
 import numpy as np
+from fastcore.basics import patch
 import scipy.sparse as sp
 from scipy.sparse.csgraph import maximum_flow, breadth_first_order
 
-from .graph import Contracted, CostModel, Graph, GraphError, Partition, stage_cost
-from .slicing import check_k
+from .graph import Contracted, CostModel, Graph, GraphError, Partition, cap_violation, check_k, stage_cost
 
 # %% auto #0
-__all__ = ['METHODS', 'STATUSES', 'Bound', 'as_contracted', 'lb0', 'singleton_costs', 'set_cost', 'node_cut']
+__all__ = ['STATUSES', 'PROVEN', 'Bound', 'as_contracted', 'lb0', 'singleton_costs', 'set_cost', 'node_cut']
 
 # %% ../nbs/05_bounds.ipynb #3b25d8ce
-METHODS = ("lb0", "node-cut", "node-mip", "bottleneck", "guess", "exact", "lp-bottleneck", "lp-guess", "lp-exact")
-STATUSES = ("optimal", "time_limit", "error", "skipped")
+STATUSES = ("optimal", "time_limit", "infeasible", "no_bound", "error", "skipped")
+PROVEN = ("optimal", "time_limit", "infeasible")  # the statuses whose value is a bound
 
 @dataclass(frozen=True)
 class Bound:
-    "A proven lower bound on the optimal bottleneck, with how it was obtained."
-    value: float  # the bound; 0.0 (trivially valid) when nothing was proven
-    method: str  # one of `METHODS`
-    status: str  # `optimal`: the method ran to completion; `time_limit`: stopped early, value still valid; `error`; `skipped`
+    "A lower bound on the optimal bottleneck, with how it was obtained."
+    value: float  # the bound when `proven` (inf: no split fits); 0.0 otherwise, and never shown
+    method: str  # the bound method's name, e.g. "lb0"
+    status: str  # one of `STATUSES`
     seconds: float = 0.0  # wall-clock time spent
     solver: str = ""  # what computed it: "closed form", "maxflow", "highs", "cbc"
     partition: Partition | None = None  # a valid partition found on the way (an upper bound), if any
     message: str = ""  # why a method was skipped or failed, or what limited it
 
     def __post_init__(self):
-        if self.method not in METHODS: raise GraphError(f"unknown bound method {self.method!r} (known: {', '.join(METHODS)})")
         if self.status not in STATUSES: raise GraphError(f"unknown bound status {self.status!r} (known: {', '.join(STATUSES)})")
+        if not self.proven and self.value != 0.0: raise GraphError(f"a {self.status} bound proves nothing: its value must be 0")
 
-    def as_dict(self) -> dict:
-        "The JSON-friendly fields: value, status, seconds (and solver, message when set)."
-        out = dict(value=float(self.value), status=self.status, seconds=round(float(self.seconds), 3))
-        if self.solver: out["solver"] = self.solver
-        if self.message: out["message"] = self.message
-        return out
+    @property
+    def proven(self) -> bool: return self.status in PROVEN
+
+# %% ../nbs/05_bounds.ipynb #781fbee7
+@patch
+def as_dict(self: Bound) -> dict:
+    "The JSON-friendly fields: value (None unless a finite proven bound), status, seconds, solver, message."
+    finite = self.proven and math.isfinite(self.value)
+    out = dict(value=float(self.value) if finite else None, status=self.status, seconds=round(float(self.seconds), 3))
+    if self.solver: out["solver"] = self.solver
+    if self.message: out["message"] = self.message
+    return out
 
 # %% ../nbs/05_bounds.ipynb #397d7ac8
 def as_contracted(graph: Graph | Contracted) -> Contracted:
@@ -58,6 +64,8 @@ def lb0(graph: Graph | Contracted,  # the graph (or its contracted problem)
     t0 = time.perf_counter()
     check_k(k)
     q = as_contracted(graph)
+    if (why := cap_violation(q, k, cost_model)):
+        return Bound(math.inf, "lb0", "infeasible", time.perf_counter() - t0, "closed form", message=why)
     total = q.work.sum() + cost_model.c_ov * cost_model.overflow(q.param.sum() - (k - 1) * (cost_model.memory_limit or 0.0))
     heaviest = max((q.work[v] + cost_model.c_ov * cost_model.overflow(q.param[v]) for v in range(q.n)), default=0.0)
     return Bound(float(max(total / k, heaviest)), "lb0", "optimal", time.perf_counter() - t0, "closed form")

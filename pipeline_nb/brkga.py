@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_brkga.ipynb #12a9d998
 from __future__ import annotations
-import math, re, time
+import math, os, re, time
 
 import numba
 import numpy as np
@@ -13,11 +13,11 @@ from tqdm.auto import tqdm
 
 from .graph import Contracted, CostModel, Graph, GraphError, kahn_order, keys_to_rank
 from .segments import problem, arrange
-from .slicing import (SearchResult, optimal_slicing, decode, search_result, check_k, warm_up,
-                                 random_search, slice_given)
+from .slicing import (SearchResult, optimal_slicing, decode, search_result, check_k, check_finite,
+                                 check_cap, no_fit, warm_up, random_search, slice_given)
 
 # %% auto #0
-__all__ = ['decode_population', 'brkga_counts', 'brkga', 'parse_method', 'partition']
+__all__ = ['decode_population', 'brkga_counts', 'check_population', 'brkga', 'parse_method', 'check_search_args', 'partition']
 
 # %% ../nbs/04_brkga.ipynb #e747d0e8
 @njit(cache=True, nogil=True, parallel=True)
@@ -42,6 +42,59 @@ def brkga_counts(population: int, elite: float = 0.20, mutants: float = 0.15):
     return n_elite, n_mutant, population - n_elite - n_mutant
 
 # %% ../nbs/04_brkga.ipynb #e700f7bf
+def check_population(population: int,  # chromosomes per generation
+                     n: int):  # keys per chromosome (blocks of the contracted problem)
+    "Refuse a population whose key arrays (about six copies of population x n floats) exceed this machine's memory."
+    try: memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError): return  # unknown: a MemoryError will tell
+    if 48.0 * population * max(n, 1) > memory:
+        raise GraphError(f"population {population} is too large for {n} blocks: its keys need "
+                         f"{48.0 * population * max(n, 1) / 2**30:.3g} GiB, this machine has {memory / 2**30:.3g} GiB")
+
+class _Decoder:
+    "Decode rows of keys in chunks, reading the clock between chunks; counts decodes and drives a progress bar."
+    def __init__(self, p, k, deadline, bar):
+        self.p, self.k, self.deadline, self.bar = p, k, deadline, bar
+        self.chunk, self.evaluations = max(8, numba.get_num_threads()), 0
+
+    def __call__(self, keys, cutoff, fill, first=False):
+        "(fitness of every row, whether all were decoded); `fill(lo, hi)` writes rows lo..hi-1 of `keys` just before."
+        fitness = np.full(len(keys), np.inf)  # rows left at the deadline stay inf (`first`: row 0 always runs)
+        done = 0
+        while done < len(keys):
+            if time.perf_counter() > self.deadline and not (first and done == 0): return fitness, False
+            size = min(len(keys) if self.deadline == math.inf else self.chunk, len(keys) - done)
+            t = time.perf_counter()
+            fill(done, done + size)
+            fitness[done:done + size] = decode_population(self.p, keys[done:done + size], self.k, cutoff)
+            took = time.perf_counter() - t
+            done += size; self.evaluations += size; self.bar.update(size)
+            if size == self.chunk:  # aim at ~0.1 s per chunk
+                self.chunk = int(min(2 * self.chunk, max(numba.get_num_threads(), self.chunk * 0.1 / max(took, 1e-6))))
+        return fitness, True
+
+# %% ../nbs/04_brkga.ipynb #e700f7b2
+def _next_generation(keys, fitness, ranking, n_elite, n_mutant, rho, rng, decoder):
+    "(keys, fitness, all decoded) of the next generation: elites kept, mutants and crossovers bred as they are decoded."
+    population, n = keys.shape
+    elites, others = ranking[:n_elite], ranking[n_elite:]
+    n_cross = population - n_elite - n_mutant
+    elite_parent = elites[rng.integers(0, n_elite, n_cross)]
+    other_parent = others[rng.integers(0, population - n_elite, n_cross)]
+    mutant_rng, cross_rng = rng.spawn(2)
+    new = np.empty_like(keys); new[:n_elite] = keys[elites]
+    def breed(lo, hi):  # offspring rows lo..hi-1: mutants first, then crossovers
+        a, b = lo, min(hi, n_mutant)
+        if a < b: new[n_elite + a:n_elite + b] = mutant_rng.random((b - a, n))
+        a, b = max(lo, n_mutant) - n_mutant, hi - n_mutant
+        if a < b:
+            genes = cross_rng.random((b - a, n)) < rho
+            start = n_elite + n_mutant
+            new[start + a:start + b] = np.where(genes, keys[elite_parent[a:b]], keys[other_parent[a:b]])
+    offspring_fitness, complete = decoder(new[n_elite:], fitness[elites[-1]], breed)
+    return new, np.concatenate([fitness[elites], offspring_fitness]), complete
+
+# %% ../nbs/04_brkga.ipynb #e700f7c0
 def brkga(graph: Graph, k: int, cost_model: CostModel = CostModel(),
           population: int = 100,  # chromosomes per generation
           generations: int = 100,  # generations, the first one random
@@ -49,52 +102,67 @@ def brkga(graph: Graph, k: int, cost_model: CostModel = CostModel(),
           elite: float = 0.20, mutants: float = 0.15, rho: float = 0.70,
           warm_start: bool = True,  # seed one chromosome with the graph's given order
           target: float = 0.0,  # stop once the best bottleneck is <= this (e.g. a lower bound)
-          time_limit: float | None = None,  # seconds, checked after each generation
+          time_limit: float | None = None,  # seconds, checked between chunks of decodes
           workers: int | None = None,  # decoding threads (default: all cores); the result does not depend on it
           progress: bool = True) -> SearchResult:  # tqdm bar on stderr for runs over a second
     "Biased random-key genetic algorithm over topological orders, decoded by optimal slicing."
     check_k(k)
-    q = Contracted(graph)
-    p = problem(q, cost_model)
+    if generations < 1: raise GraphError(f"BRKGA needs at least 1 generation, got {generations}")
     n_elite, n_mutant, n_cross = brkga_counts(population, elite, mutants)
+    q = Contracted(graph); check_finite(q, cost_model); check_cap(q, k, cost_model); check_population(population, q.n)
+    p = problem(q, cost_model)
     rng = np.random.default_rng(seed)
     if workers: numba.set_num_threads(min(workers, numba.config.NUMBA_NUM_THREADS))
-    warm_up(); t0 = time.perf_counter()
-    keys = rng.random((population, q.n))
-    if warm_start: keys[0, q.given_order] = np.arange(q.n) / max(q.n, 1)
-    fitness = decode_population(p, keys, k, np.inf)
-    history = []
-    bar = tqdm(total=generations, desc=f"brkga-{population}x{generations}", delay=1.0, disable=not progress, leave=False)
-    for gen in range(generations):
-        ranking = np.argsort(fitness, kind="stable")  # ties keep the earlier (older elite) first
-        keys, fitness = keys[ranking], fitness[ranking]
-        history.append(float(fitness[0])); bar.update(1)
-        done = fitness[0] <= target or (time_limit is not None and time.perf_counter() - t0 > time_limit)
-        if gen == generations - 1 or done: break
-        mutant_keys = rng.random((n_mutant, q.n))
-        elite_parent = keys[rng.integers(0, n_elite, n_cross)]
-        other_parent = keys[rng.integers(n_elite, population, n_cross)]
-        child_keys = np.where(rng.random((n_cross, q.n)) < rho, elite_parent, other_parent)
-        offspring = np.concatenate([mutant_keys, child_keys])
-        offspring_fitness = decode_population(p, offspring, k, fitness[n_elite - 1])
-        keys = np.concatenate([keys[:n_elite], offspring])
-        fitness = np.concatenate([fitness[:n_elite], offspring_fitness])
-    bar.close()
-    value, stage = decode(q, keys[0], k, cost_model)
-    return search_result(q, stage, k, cost_model, f"brkga-{population}x{generations}", time.perf_counter() - t0, history)
+    warm_up(); decode_population(p, np.zeros((1, q.n)), 1, np.inf)  # compiled code loaded before the clock starts
+    t0 = time.perf_counter()
+    planned = population + (generations - 1) * (population - n_elite)
+    name = f"brkga-{population}x{generations}"
+    bar = tqdm(total=planned, desc=name, unit="order", delay=1.0, disable=not progress, leave=False)
+    decoder = _Decoder(p, min(int(k), max(q.n, 1)), math.inf if time_limit is None else t0 + time_limit, bar)
+    keys, history, stopped = np.empty((population, q.n)), [], ""
+    def first_generation(lo, hi):
+        keys[lo:hi] = rng.random((hi - lo, q.n))  # one stream, drawn in order: the same keys whatever the chunks
+        if warm_start and lo == 0: keys[0, q.given_order] = np.arange(q.n) / max(q.n, 1)
+    try:
+        fitness, complete = decoder(keys, np.inf, first_generation, first=True)
+        for gen in range(generations):
+            ranking = np.argsort(fitness, kind="stable")  # ties keep the earlier (older elite) first
+            history.append(float(fitness[ranking[0]]))
+            if fitness[ranking[0]] <= target: stopped = "target"; break
+            if gen == generations - 1: break
+            if not complete or time.perf_counter() > decoder.deadline: stopped = "time_limit"; break
+            keys, fitness, complete = _next_generation(keys, fitness, ranking, n_elite, n_mutant, rho, rng, decoder)
+    finally: bar.close()
+    best = int(np.argmin(fitness))
+    if math.isinf(fitness[best]):
+        raise no_fit(q, k, cost_model, f"none of the {decoder.evaluations} orders BRKGA sliced",
+                     "that proves nothing about other orders: solve can prove whether any split fits")
+    value, stage = decode(q, keys[best], k, cost_model)
+    return search_result(q, stage, k, cost_model, name, time.perf_counter() - t0, history,
+                         decoder.evaluations, planned, stopped)
 
 # %% ../nbs/04_brkga.ipynb #95bde38b
 def parse_method(method: str):
     "('slice',), ('random', N) or ('brkga', P, G) for a method name."
     if method == "slice": return ("slice",)
-    if m := re.fullmatch(r"random-(\d+)", method): return ("random", int(m[1]))
-    if m := re.fullmatch(r"brkga-(\d+)x(\d+)", method): return ("brkga", int(m[1]), int(m[2]))
-    if m := re.fullmatch(r"brkga-(\d+)", method):
+    if m := re.fullmatch(r"random-(\d{1,18})", method): return ("random", int(m[1]))
+    if m := re.fullmatch(r"brkga-(\d{1,18})x(\d{1,18})", method): return ("brkga", int(m[1]), int(m[2]))
+    if m := re.fullmatch(r"brkga-(\d{1,18})", method):
         side = math.isqrt(int(m[1]))
         if side * side == int(m[1]) and side >= 2: return ("brkga", side, side)
-    raise GraphError(f"unknown method {method!r}: use slice, random-N, brkga-N (N a square, e.g. brkga-10000) or brkga-PxG")
+    raise GraphError(f"unknown method {method[:40]!r}: use slice, random-N, brkga-N (N a square, e.g. brkga-10000) "
+                     "or brkga-PxG")
 
 # %% ../nbs/04_brkga.ipynb #1d763e44
+def check_search_args(seed, time_limit, target):
+    "Refuse a seed that is not an integer >= 0, and a time limit or target that is not a number >= 0."
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise GraphError(f"seed must be an integer >= 0, got {seed!r}")
+    for name, value in (("time_limit", time_limit), ("target", target)):
+        number = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+        if value is not None and not (number and value >= 0):
+            raise GraphError(f"{name} must be a number >= 0, got {value!r}")
+
 def partition(graph: Graph, k: int,
               cost_model: CostModel | None = None,  # default: `CostModel()`
               method: str = "brkga-10000",  # see the table above
@@ -104,7 +172,7 @@ def partition(graph: Graph, k: int,
               workers: int | None = None,  # decoding threads for BRKGA
               progress: bool = True) -> SearchResult:  # tqdm bar on stderr for runs over a second
     "Split `graph` into at most `k` pipeline stages with the given search `method`."
-    check_k(k)
+    check_k(k); check_search_args(seed, time_limit, target)
     cost_model = cost_model or CostModel()
     kind, *budget = parse_method(method)
     if kind == "slice": result = slice_given(graph, k, cost_model)

@@ -4,160 +4,624 @@
 
 # %% ../nbs/12_cli.ipynb #2485dcfd
 from __future__ import annotations
-import argparse, json, math, sys
+import argparse, json, math, os, re, shlex, stat, sys
 from pathlib import Path
-
-from .graph import Contracted, CostModel, GraphError, Partition
-from .io import Workload, load, save_json
-from .slicing import check_k
-from .brkga import partition
-from .bounds import lb0, METHODS as BOUND_METHODS
-from .mip import compute_bounds, best_bound, stdout_redirected, DEFAULT_METHODS
-from .solve import solve, relative_gap
-from .importers import import_onnx, PRESETS
+from typing import NamedTuple
 
 # %% auto #0
-__all__ = ['read_workload', 'cost_model_from', 'graph_info', 'partition_report', 'format_report', 'parser', 'run', 'main']
+__all__ = ['SIZE_UNITS', 'BOUND_NAMES', 'COMMANDS', 'Quantity', 'seconds', 'nonnegative', 'integer', 'size', 'rate', 'in_units',
+           'read_workload', 'cost_model_from', 'link_speed', 'units_json', 'graph_info', 'format_info', 'bounds_json',
+           'infeasibility', 'best_of', 'partition_report', 'format_report', 'format_bounds', 'parser', 'check_output',
+           'compile_notice', 'run_partition', 'run_bound', 'run_solve', 'read_assignment', 'run_certify', 'run_split',
+           'run', 'strict_json', 'main']
+
+# %% ../nbs/12_cli.ipynb #c0a11a01
+class Quantity(NamedTuple):
+    "A number from the command line with its units, if it had any."
+    value: float
+    size: str = ""  # size unit, e.g. "GB"; empty for a plain number
+    time: str = ""  # time unit of a rate, e.g. "s" in 25GB/s
+    text: str = ""  # as written
+
+SIZE_UNITS = {"B": 1.0, "kB": 1e3, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
+              "KiB": 2.0**10, "MiB": 2.0**20, "GiB": 2.0**30, "TiB": 2.0**40}  # bytes per unit
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+
+# %% ../nbs/12_cli.ipynb #c0a11a02
+def _fail(message): raise argparse.ArgumentTypeError(message)
+
+def _float(text: str, low: float = 0.0, above: bool = False) -> float:
+    "`text` as a finite float >= `low` (> `low` when `above`)."
+    try: x = float(text)
+    except ValueError: _fail(f"expected a number, got {text[:40]!r}")
+    if not math.isfinite(x) or x < low or (above and x == low):
+        _fail(f"must be a finite number {'>' if above else '>='} {low:g}, got {text[:40]!r}")
+    return x
+
+def seconds(text: str) -> float:
+    "A time limit or budget: a finite number of seconds >= 0."
+    return _float(text)
+
+def nonnegative(text: str) -> float:
+    "A coefficient or fraction: a finite number >= 0."
+    return _float(text)
+
+def integer(low: int):
+    "A parser of integers >= `low` (at most 18 digits)."
+    def parse(text: str) -> int:
+        if not re.fullmatch(r"\s*[+-]?\d{1,18}\s*", text): _fail(f"must be an integer >= {low}, got {text[:40]!r}")
+        if int(text) < low: _fail(f"must be an integer >= {low}, got {text.strip()}")
+        return int(text)
+    return parse
+
+# %% ../nbs/12_cli.ipynb #c0a11a03
+def size(text: str) -> Quantity:
+    "A memory size: a number >= 0, optionally with a size unit (80GiB, 512MB)."
+    m = re.fullmatch(rf"\s*({_NUMBER})\s*([A-Za-z]*)\s*", text)
+    if not m: _fail(f"expected a size such as 80GiB, 512MB or a plain number, got {text[:40]!r}")
+    if m[2] and m[2] not in SIZE_UNITS: _fail(f"unknown size unit {m[2]!r} (known: {', '.join(SIZE_UNITS)})")
+    return Quantity(_float(m[1]), m[2], "", text.strip())
+
+def rate(text: str) -> Quantity:
+    "A bandwidth: a number > 0, optionally with units size/time (25GB/s, 2GiB/s, 100MB/ms)."
+    m = re.fullmatch(rf"\s*({_NUMBER})\s*(?:([A-Za-z]+)\s*/\s*([A-Za-zµ]+))?\s*", text)
+    if not m: _fail(f"expected a bandwidth such as 25GB/s, 2GiB/s or a plain number, got {text[:40]!r}")
+    if m[2] and m[2] not in SIZE_UNITS: _fail(f"unknown size unit {m[2]!r} (known: {', '.join(SIZE_UNITS)})")
+    return Quantity(_float(m[1], above=True), m[2] or "", (m[3] or "").replace("µ", "u"), text.strip())
+
+# %% ../nbs/12_cli.ipynb #c0a11a06
+def in_units(q: Quantity,  # a value from the command line
+             units,  # the workload's `Units`
+             flag: str,  # the flag's name, for messages
+             field: str = "size"):  # the workload's unit the value's size unit converts to: "size" or "param"
+    "`q` in the workload's own units (a rate: size units per time unit)."
+    from pipeline_nb.graph import GraphError, TIME_UNITS
+    if not q.size: return q.value
+    def unknown(what):
+        return GraphError(f"{flag} {q.text} has units, but this workload's {what} carry none: "
+                          "give a plain number in its own units")
+    if getattr(units, field) not in SIZE_UNITS: raise unknown("tensor sizes" if field == "size" else "parameters")
+    value = q.value * SIZE_UNITS[q.size] / SIZE_UNITS[getattr(units, field)]
+    if not q.time: return value
+    if q.time not in TIME_UNITS:
+        raise GraphError(f"{flag} {q.text}: unknown time unit {q.time!r} (known: {', '.join(TIME_UNITS)})")
+    if units.time not in TIME_UNITS: raise unknown("times")
+    return value / TIME_UNITS[q.time] * TIME_UNITS[units.time]
 
 # %% ../nbs/12_cli.ipynb #24dfecea
-def read_workload(path: str,  # graph file, or an .onnx model
-                  device: str | None = None) -> Workload:  # device preset for ONNX models
-    "The workload in `path`; ONNX models are costed on `device` (default a100), times in microseconds."
-    if Path(path).suffix.lower() == ".onnx":
-        if not Path(path).is_file(): raise GraphError(f"{path}: no such file")
+def read_workload(path: str,  # graph file, .onnx model, or registry name (onnx/resnet50, gen/layered-1000-seed0)
+                  device: str | None = None):  # device preset for ONNX models and generated families
+    "The `Workload` in `path`; ONNX files are costed on `device` (default a100), times in microseconds."
+    from pipeline_nb.graph import GraphError
+    p = Path(path)
+    if not path.strip(): raise GraphError("the graph path is empty")
+    if not p.exists() and "/" in path and not p.suffix:  # a registry name
+        from pipeline_nb.datasets import load_graph
+        try: return load_graph(path, device)
+        except GraphError as e: raise GraphError(f"{path}: no such file, and not a registry name ({e})") from None
+    if p.suffix.lower() == ".onnx":
+        if p.is_dir(): raise GraphError(f"{path}: is a folder, not a file")
+        if not p.is_file(): raise GraphError(f"{path}: no such file")
+        from pipeline_nb.importers import import_onnx
         return import_onnx(path, device=device or "a100", time_unit="us")
-    if device is not None: raise GraphError("--device applies to ONNX models only (other formats carry their own times)")
+    if device is not None:
+        raise GraphError("--device applies to ONNX models and generated families only "
+                         "(other formats carry their own times)")
+    from pipeline_nb.io import load
     return load(path)
 
-def cost_model_from(args, default: CostModel) -> CostModel:
-    "The format's default cost model with the command-line overrides applied."
-    cm = default
-    if args.bandwidth is not None: cm = CostModel.from_bandwidth(args.bandwidth, memory_limit=cm.memory_limit, c_ov=cm.c_ov, memory_cap=cm.memory_cap)
-    return cm.with_(c_in=args.c_in, c_out=args.c_out, c_ov=args.c_ov, memory_limit=args.memory_limit, memory_cap=args.memory_cap)
+def cost_model_from(args, w):
+    "The workload's default cost model with the command-line overrides applied (values with units converted)."
+    from pipeline_nb.graph import CostModel
+    cm = w.cost_model
+    if args.bandwidth is not None:
+        cm = CostModel.from_bandwidth(in_units(args.bandwidth, w.units, "--bandwidth"), memory_limit=cm.memory_limit,
+                                      c_ov=cm.c_ov, memory_cap=cm.memory_cap)
+    def memory(f):
+        value = getattr(args, f)
+        return None if value is None else in_units(value, w.units, "--" + f.replace("_", "-"), "param")
+    return cm.with_(c_in=args.c_in, c_out=args.c_out, c_ov=args.c_ov,
+                    memory_limit=memory("memory_limit"), memory_cap=memory("memory_cap"))
+
+# %% ../nbs/12_cli.ipynb #c0a11a11
+def _fmt(x, unit: str = "") -> str:
+    "A number with 6 significant digits and its unit; '—' when it does not exist."
+    if x is None or not math.isfinite(x): return "—"
+    if unit == "B" and x >= 1e3: return _per_second(x)[:-2]  # bytes with a decimal prefix: 25.7 MB
+    return f"{x:.6g}" + (f" {unit}" if unit else "")
+
+def _per_second(bytes_per_second: float) -> str:
+    for prefix, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if bytes_per_second >= scale: return f"{bytes_per_second / scale:.3g} {prefix}B/s"
+    return f"{bytes_per_second:.3g} B/s"
+
+def link_speed(cm, units) -> str:
+    "The link the cost model implies, in words: '2.15 GB/s', or '1 B per ms', or '' when c_in and c_out differ."
+    from pipeline_nb.graph import TIME_UNITS
+    if cm.c_in != cm.c_out or cm.c_in <= 0: return ""
+    if units.time in TIME_UNITS and units.size in SIZE_UNITS:
+        return _per_second(SIZE_UNITS[units.size] / (cm.c_in * TIME_UNITS[units.time]))
+    return f"{1 / cm.c_in:.6g} {units.label('size')} per {units.time or 'time unit'}"
+
+def units_json(units) -> dict:
+    "The `units` object of every JSON report: null where the source gave no unit."
+    return {f: getattr(units, f) or None for f in units._fields}
 
 # %% ../nbs/12_cli.ipynb #8089325f
-def graph_info(w: Workload) -> dict:
-    "Sizes and totals of a workload (param in the graph's units: bytes)."
+def graph_info(w) -> dict:
+    "Sizes, totals, units and default cost model of a workload (the JSON of `info`)."
+    from dataclasses import asdict
+    from pipeline_nb.graph import Contracted
     g = w.graph
     return dict(n=g.n, m=g.m, groups=len(g.groups()), blocks=Contracted(g).n, work=float(g.work.sum()),
-                param=float(g.param.sum()), size=float(g.size.sum()))
+                param=float(g.param.sum()), size=float(g.size.sum()), units=units_json(w.units),
+                format=g.meta.get("format"),
+                cost_model={k: v for k, v in asdict(w.cost_model).items() if v is not None})
 
-def partition_report(w: Workload, k: int, cm: CostModel, part: Partition, bottleneck: float, method: str,
-                     seconds: float, lower_bound: float) -> dict:
-    "The JSON object of `partition --json`."
-    g = w.graph
-    stages = [dict(nodes=[str(g.names[v]) for v in nodes], **{f: float(getattr(c, f)) for f in ("work", "param", "sizein", "sizeout", "overflow", "cost")})
-              for nodes, c in zip(part.stages(), part.breakdown(cm))]
-    return dict(n=g.n, m=g.m, k=k, method=method, bottleneck=bottleneck, lower_bound=lower_bound, seconds=seconds,
-                gap=relative_gap(bottleneck, lower_bound), assignment={str(x): int(s) for x, s in zip(g.names, part.stage)}, stages=stages)
+def format_info(info: dict, w) -> str:
+    "The `info` report: one line per field, with what it means."
+    u, cm = w.units, w.cost_model
+    rows = [("nodes", info["n"], "operators in the graph"), ("edges", info["m"], "data dependencies between them"),
+            ("groups", info["groups"], "colocation groups: nodes that must share a stage"),
+            ("blocks", info["blocks"], "what the search orders: each group as one block, other nodes alone"),
+            ("work", _fmt(info["work"], u.label("time")), "compute time of all nodes on one accelerator"),
+            ("param", _fmt(info["param"], u.label("param")), "parameter memory of all nodes"),
+            ("size", _fmt(info["size"], u.label("size")), "output tensors of all nodes"),
+            ("format", info["format"] or "—", "where the numbers come from")]
+    link = link_speed(cm, u)
+    t, s, p = u.label("time"), u.label("size"), u.label("param")
+    comm = f"c_in {cm.c_in:.6g}, c_out {cm.c_out:.6g} {t} per {s}" + (f": a {link} link" if link else "")
+    rows.append(("cost", comm, "charged per tensor a stage receives, sends"))
+    if cm.memory_limit is not None:
+        rows.append(("memory", _fmt(cm.memory_limit, p), f"per stage before overflow costs {cm.c_ov:.6g} {t} per {p}"))
+    if cm.memory_cap is not None: rows.append(("cap", _fmt(cm.memory_cap, p), "hard limit on a stage's parameters"))
+    missing = [x for x, y in (("times", u.time), ("sizes", u.size)) if not y]
+    if missing: rows.append(("units", "—", "the source gives no unit for " + " or ".join(missing)))
+    width = min(24, max(len(str(v)) for _, v, _ in rows))
+    return "\n".join(f"{key:>7}  {str(value):<{width}}  {what}" for key, value, what in rows)
+
+# %% ../nbs/12_cli.ipynb #c0a11a21
+BOUND_NAMES = {"lb0": "combinatorial bound", "node-cut": "node-cut bound", "node-mip": "node MIP bound",
+               "bottleneck": "bottleneck-block MIP bound", "guess": "guessed-bottleneck MIP bound",
+               "exact": "exact MIP bound", "lp-bottleneck": "bottleneck-block LP bound",
+               "lp-guess": "guessed-bottleneck LP bound", "lp-exact": "exact-MIP LP bound"}
+
+def bounds_json(bounds: dict) -> dict:
+    "Each bound as JSON: a bound that proves nothing has a null value, not 0 (its status says why)."
+    return {key: b.as_dict() for key, b in bounds.items()}
+
+def infeasibility(bounds: dict) -> str | None:
+    "The proof, in words, when some bound shows that no split fits the memory cap; else None."
+    proof = next((b for b in bounds.values() if b.status == "infeasible"), None)
+    if proof is None: return None
+    return f"infeasible: {proof.message} (proved by the {BOUND_NAMES.get(proof.method, proof.method)})"
+
+def best_of(bounds_js: dict):
+    "(value, method) of the largest bound in a `bounds_json` dict; (0.0, None) when there is none."
+    values = [(b["value"], k) for k, b in bounds_js.items() if b["value"] is not None]
+    return max(values, default=(0.0, None))
+
+# %% ../nbs/12_cli.ipynb #c0a11a22
+def _fewer_stages(w, cm, part, k: int, bottleneck: float, lower: float, method: str | None) -> str | None:
+    "Why fewer than k stages were used, from the numbers; None when all k were used."
+    from pipeline_nb.graph import Contracted
+    costs = part.breakdown(cm)
+    used = len(costs)
+    if used >= k: return None
+    head = f"{used} of {k} stages used: "
+    blocks = Contracted(w.graph).n
+    if used >= blocks: return head + f"the graph has only {blocks} blocks"
+    g, u = w.graph, w.units
+    if lower > 0 and bottleneck <= lower * (1 + 1e-6):
+        why = f"the bottleneck equals the {BOUND_NAMES.get(method, method)}, so no split is better"
+    else: why = "no split into more stages that this search tried was better"
+    worst = max(range(used), key=lambda s: costs[s].cost)
+    inside = part.stage == worst
+    internal = inside[g.src] & inside[g.dst]
+    if not internal.any(): return head + why
+    smallest = float(min(g.size[v] for v in set(g.src[internal].tolist())))
+    comm, link = (cm.c_in + cm.c_out) * smallest, link_speed(cm, u)
+    t = u.label("time")
+    return (head + why + f"; a cut inside the bottleneck stage moves at least {_fmt(smallest, u.label('size'))} "
+            f"(its smallest internal tensor): {_fmt(comm, t)} of communication{' at ' + link if link else ''}, "
+            f"against {_fmt(costs[worst].work, t)} of compute in that stage")
+
+def _budget(result, time_limit) -> str | None:
+    "One line when the search ended before its budget."
+    if result.stopped == "time_limit":
+        g = len(result.history)
+        generations = f" ({g} generation{'s' if g != 1 else ''})" if result.method.startswith("brkga") else ""
+        limit = "its time limit" if time_limit is None else f"the {time_limit:g} s limit"
+        return (f"stopped at {limit} after {result.evaluations:,} of {result.planned:,} evaluations"
+                f"{generations}: raise --time-limit to search further")
+    if result.stopped == "target":
+        return (f"stopped after {result.evaluations:,} of {result.planned:,} evaluations: "
+                "the split meets the lower bound")
+    return None
+
+# %% ../nbs/12_cli.ipynb #c0a11a23
+def partition_report(w, k: int, cm,  # workload, stages, cost model
+                     result, bounds: dict,  # the `SearchResult`, and method -> `Bound`
+                     time_limit: float | None = None,  # the search's limit (for the budget line)
+                     solve_command: str = "") -> dict:  # the command that certifies this instance (for the gap line)
+    "The JSON object of `partition --json` (and of `solve --json`, with more bounds)."
+    g, u, part, b = w.graph, w.units, result.partition, result.bottleneck
+    fields = ("work", "param", "sizein", "sizeout", "overflow", "cost")
+    ops = g.meta.get("op_type") if isinstance(g.meta.get("op_type"), list) and len(g.meta["op_type"]) == g.n else None
+    stages = [dict(nodes=[str(g.names[v]) for v in nodes], **({"ops": [ops[v] for v in nodes]} if ops else {}),
+                   **{f: float(getattr(c, f)) for f in fields}) for nodes, c in zip(part.stages(), part.breakdown(cm))]
+    bjs = bounds_json(bounds)
+    lower, lower_method = best_of(bjs)
+    gap = b / lower - 1 if lower > 0 else None
+    notes = [_fewer_stages(w, cm, part, k, b, lower, lower_method), _budget(result, time_limit)]
+    if gap is not None and gap > 0.01 and solve_command:
+        notes.append(f"the gap is measured against the {BOUND_NAMES.get(lower_method, lower_method)}; "
+                     f"`{solve_command}` proves stronger bounds and tells whether the split or the bound is weak")
+    return dict(n=g.n, m=g.m, k=k, method=result.method, units=units_json(u), bottleneck=b,
+                throughput_per_second=u.per_second(b), lower_bound=lower, lower_bound_method=lower_method,
+                gap=gap, gap_status="ok" if gap is not None else "no positive lower bound", seconds=result.seconds,
+                search=dict(evaluations=result.evaluations, planned=result.planned, stopped=result.stopped or None,
+                            time_limit=time_limit),
+                stages_used=len(stages), bounds=bjs, notes=[x for x in notes if x],
+                assignment={str(x): int(s) for x, s in zip(g.names, part.stage)}, stages=stages)
 
 # %% ../nbs/12_cli.ipynb #6e54a44e
+def _labels(stage: dict) -> list:
+    "How a stage's nodes are named in the table: `op:id` when the operator types are known (ONNX, torch)."
+    ops = stage.get("ops")
+    return [f"{op}:{x}" if ops and not x.startswith(f"{op}:") else x for op, x in zip(ops or [None] * len(stage["nodes"]), stage["nodes"])]
+
 def _short(names: list, width: int = 28) -> str:
     text = ", ".join(names)
     return text if len(text) <= width else text[: width - 3] + "..."
 
+def _units_line(units: dict) -> str:
+    time, size, param = (units[f] or f"{f} units" for f in ("time", "size", "param"))
+    return f"times in {time}, tensor sizes in {size}, parameters in {param}"
+
 def format_report(r: dict) -> str:
     "A stage table and the summary lines of a partition report."
-    head = f"{'stage':>5} {'nodes':>6}  {'first nodes':<28} {'work':>11} {'in':>11} {'out':>11} {'param':>11} {'overflow':>11} {'cost':>11}"
-    lines = [head, "-" * len(head)]
+    u = r["units"]; t = u["time"] or "time units"
+    columns = ("work", "sizein", "sizeout", "param", "overflow", "cost")
+    head = f"{'stage':>5} {'nodes':>6}  {'first nodes':<28}" + "".join(f" {c.removeprefix('size'):>11}"
+                                                                     for c in columns)
+    lines = [_units_line(u), head, "-" * len(head)]
     for i, s in enumerate(r["stages"]):
-        lines.append(f"{i:>5} {len(s['nodes']):>6}  {_short(s['nodes']):<28} {s['work']:>11.5g} {s['sizein']:>11.5g} {s['sizeout']:>11.5g} "
-                     f"{s['param']:>11.5g} {s['overflow']:>11.5g} {s['cost']:>11.5g}")
-    b, lb = r["bottleneck"], r["lower_bound"]
-    lines.append(f"bottleneck {b:.6g} (throughput {1 / b if b > 0 else math.inf:.6g} per time unit) with {len(r['stages'])} of k = {r['k']} stages, method {r['method']}, {r['seconds']:.2f} s")
-    lines.append(f"lower bound {lb:.6g}: " + (f"at most {100 * r['gap']:.2f}% above the optimum" if r["gap"] is not None else "gap unknown (bound is 0)"))
+        cells = "".join(f" {s[c]:>11.5g}" for c in columns)
+        lines.append(f"{i:>5} {len(s['nodes']):>6}  {_short(_labels(s)):<28}{cells}")
+    b, per_s = r["bottleneck"], r["throughput_per_second"]
+    if per_s: rate = f"{per_s:.6g} inferences per second"
+    else: rate = f"{1 / b:.6g} per {u['time'] or 'time unit'}" if b > 0 else "unbounded"
+    lines.append(f"bottleneck {b:.6g} {t} (throughput {rate}) with {r['stages_used']} of k = {r['k']} stages, "
+                 f"method {r['method']}, {r['seconds']:.2f} s")
+    if r["gap"] is None: lines.append("lower bound: none positive, so the gap is unknown")
+    else:
+        name = BOUND_NAMES.get(r["lower_bound_method"], r["lower_bound_method"])
+        gap = f"at most {100 * r['gap']:.2f}% above the optimum"
+        lines.append(f"lower bound {r['lower_bound']:.6g} {t} ({name}): {gap}")
+    return "\n".join(lines + r["notes"])
+
+def format_bounds(bjs: dict, units: dict, upper: float | None = None) -> str:
+    "One line per bound: value (or — with the reason), LB/UB, status, seconds."
+    t = units["time"] or "time units"
+    lines = [f"{'bound':<14} {'value (' + t + ')':>16} {'LB/UB':>7} {'status':<11} {'seconds':>8}"]
+    for key, b in bjs.items():
+        v = b["value"]
+        ratio = f"{v / upper:.4f}" if v is not None and upper else "—"
+        why = f"  {b['message']}" if b.get("message") and v is None else ""
+        lines.append(f"{key:<14} {_fmt(v):>16} {ratio:>7} {b['status']:<11} {b['seconds']:>8.2f}{why}")
     return "\n".join(lines)
 
 # %% ../nbs/12_cli.ipynb #b74236fb
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
 def _cost_flags(p):
-    g = p.add_argument_group("cost model (defaults come from the file's format)")
-    g.add_argument("--bandwidth", type=float, help="bytes per time unit between stages: c_in = c_out = 1/bandwidth")
-    g.add_argument("--c-in", type=float, help="time per byte received")
-    g.add_argument("--c-out", type=float, help="time per byte sent")
-    g.add_argument("--c-ov", type=float, help="time per parameter byte above the memory limit")
-    g.add_argument("--memory-limit", type=float, help="parameter bytes a stage holds before paying overflow")
-    g.add_argument("--memory-cap", type=float, help="hard cap on a stage's parameter bytes")
+    g = p.add_argument_group("cost model (defaults come from the file's format; values in the workload's own units "
+                             "unless units are given)")
+    g.add_argument("--bandwidth", type=rate, help="link between stages, e.g. 25GB/s, 2GiB/s, or a plain number in "
+                   "size units per time unit: c_in = c_out = 1/bandwidth")
+    g.add_argument("--c-in", type=nonnegative, help="time per size unit received")
+    g.add_argument("--c-out", type=nonnegative, help="time per size unit sent")
+    g.add_argument("--c-ov", type=nonnegative, help="time per parameter unit above the memory limit")
+    g.add_argument("--memory-limit", type=size, help="parameters a stage holds before paying overflow, e.g. 80GiB")
+    g.add_argument("--memory-cap", type=size, help="hard cap on a stage's parameters, e.g. 80GiB")
 
 def _graph_args(p, k=True):
-    p.add_argument("graph", help="graph file (pipeline_nb JSON, dnn-partitioning JSON, PipeDream graph.txt, REGAL .pbtxt) or .onnx model")
-    p.add_argument("--device", choices=sorted(PRESETS), help="device preset that costs an ONNX model (default a100)")
-    if k: p.add_argument("-k", type=int, required=True, help="number of pipeline stages (>= 1)")
+    p.add_argument("graph", help="graph file (pipeline_nb JSON, dnn-partitioning JSON, PipeDream graph.txt, REGAL "
+                   ".pbtxt), .onnx model, or registry name such as onnx/resnet50 or gen/layered-1000-seed0")
+    p.add_argument("--device", metavar="DEVICE", help="device preset that costs an ONNX model or a generated family, "
+                   "e.g. a100, h100 (default a100; an unknown name lists them)")
+    if k: p.add_argument("-k", type=integer(1), required=True, help="number of pipeline stages (>= 1)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 def _bound_flags(p, default_methods):
-    p.add_argument("--time-limit", type=float, help="seconds for the whole command")
-    p.add_argument("--mip-time-limit", type=float, default=60.0, help="seconds per MIP (default 60)")
-    p.add_argument("--methods", default=",".join(default_methods), help=f"comma-separated bound methods among {', '.join(BOUND_METHODS)}")
+    from pipeline_nb.mip import BOUNDS
+    p.add_argument("--time-limit", type=seconds, default=60.0, help="seconds for the whole command (default 60)")
+    p.add_argument("--mip-time-limit", type=seconds, default=60.0, help="seconds per MIP (default 60)")
+    p.add_argument("--methods", default=",".join(default_methods), help="comma-separated bound methods among "
+                   f"{', '.join(BOUNDS)} (default {','.join(default_methods)})")
 
-def parser() -> argparse.ArgumentParser:
-    "The `pipeline-nb` argument parser."
-    ap = argparse.ArgumentParser(prog="pipeline-nb", description="Split a DNN computation graph into k pipeline stages with the highest throughput, and certify how close to optimal the split is.")
-    sub = ap.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("info", help="sizes and totals of a graph"); _graph_args(p, k=False)
-    p = sub.add_parser("partition", help="split a graph into at most k stages"); _graph_args(p); _cost_flags(p)
-    p.add_argument("--method", default="brkga-10000", help="slice, random-N, brkga-N (N a square) or brkga-PxG (default brkga-10000)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--time-limit", type=float, default=60.0, help="seconds for the search (default 60)")
-    p = sub.add_parser("bound", help="certified lower bounds on the best bottleneck"); _graph_args(p); _cost_flags(p); _bound_flags(p, DEFAULT_METHODS)
-    p = sub.add_parser("solve", help="a partition and its certificate"); _graph_args(p); _cost_flags(p); _bound_flags(p, DEFAULT_METHODS)
-    p.add_argument("--target-gap", type=float, default=0.01, help="stop once UB/LB - 1 is at most this (default 0.01)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p = sub.add_parser("convert", help="write a graph in the project's JSON format")
-    p.add_argument("graph", help="input graph file or .onnx model"); p.add_argument("output", help="output .json file")
-    p.add_argument("--device", choices=sorted(PRESETS), help="device preset that costs an ONNX model (default a100)")
+# %% ../nbs/12_cli.ipynb #c0a11a30
+def _info(p): _graph_args(p, k=False)
+
+def _partition(p):
+    _graph_args(p); _cost_flags(p)
+    p.add_argument("--method", default="brkga-10000",
+                   help="slice, random-N, brkga-N (N a square) or brkga-PxG (default brkga-10000)")
+    p.add_argument("--seed", type=integer(0), default=0, help="random seed, an integer >= 0 (default 0)")
+    p.add_argument("--time-limit", type=seconds, default=60.0,
+                   help="seconds for the search (default 60); the cheap bounds take at most a tenth of it more")
+
+def _bound(p):
+    from pipeline_nb.mip import DEFAULT_METHODS
+    _graph_args(p); _cost_flags(p); _bound_flags(p, DEFAULT_METHODS)
+
+def _solve(p):
+    _bound(p)
+    p.add_argument("--target-gap", type=nonnegative, default=0.01,
+                   help="stop once UB/LB - 1 is at most this (default 0.01)")
+    p.add_argument("--seed", type=integer(0), default=0, help="random seed, an integer >= 0 (default 0)")
+
+def _convert(p):
+    p.add_argument("graph", help="input graph file, .onnx model or registry name")
+    p.add_argument("output", help="output .json file")
+    p.add_argument("--device", metavar="DEVICE", help="device preset that costs an ONNX model (default a100)")
+
+# %% ../nbs/12_cli.ipynb #d32711aa
+def _certify(p):
+    _graph_args(p, k=False); _cost_flags(p)
+    from pipeline_nb.mip import DEFAULT_METHODS
+    _bound_flags(p, DEFAULT_METHODS)
+    p.add_argument("-k", type=integer(1), help="stages to compare against (default: the stages the split uses)")
+    p.add_argument("--assignment", metavar="FILE", help="JSON {node: stage}, or the output of `partition --json` "
+                   "(default: the stage_id of a partitioned PipeDream profile)")
+
+def _split(p):
+    p.add_argument("graph", help=".onnx model to split")
+    p.add_argument("-k", type=integer(1), required=True, help="number of pipeline stages (>= 1)")
+    p.add_argument("--out", required=True, help="folder to create with one .onnx per stage and manifest.json")
+    p.add_argument("--device", default="a100", help="device preset, or `measured` to time the operators here")
+    p.add_argument("--method", help="search method (default: `solve`, search and bound until --target-gap)")
+    p.add_argument("--seed", type=integer(0), default=0, help="random seed, an integer >= 0 (default 0)")
+    p.add_argument("--time-limit", type=seconds, default=60.0, help="seconds for search and bounds (default 60)")
+    p.add_argument("--target-gap", type=nonnegative, default=0.01, help="stop once UB/LB - 1 is at most this")
+    p.add_argument("--replace", action="store_true", help="replace an existing non-empty --out folder")
+    p.add_argument("--json", action="store_true", help="print the manifest as one JSON object on stdout")
+
+# %% ../nbs/12_cli.ipynb #c0a11a32
+COMMANDS = {"info": ("sizes, totals, units and cost model of a graph, explained", _info),
+            "partition": ("split a graph into at most k stages", _partition),
+            "bound": ("certified lower bounds on the best bottleneck", _bound),
+            "solve": ("a partition and its certificate", _solve),
+            "convert": ("write a graph in the project's JSON format", _convert),
+            "certify": ("the gap of a split already in use: its bottleneck against proven bounds", _certify),
+            "split": ("split an ONNX model into one model per stage, with a manifest and a certificate", _split)}
+
+def parser(command: str | None = None) -> argparse.ArgumentParser:
+    "The `pipeline-nb` parser; with `command`, only that command's arguments are built ('' builds none)."
+    ap = _Parser(prog="pipeline-nb", description="Split a DNN computation graph into k pipeline stages with the "
+                 "highest throughput, and certify how close to optimal the split is.")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    for name, (what, build) in COMMANDS.items():
+        p = sub.add_parser(name, help=what, description=what)
+        if command is None or command == name: build(p)
     return ap
+
+# %% ../nbs/12_cli.ipynb #c0a11a41
+def check_output(path: str):
+    "Refuse an output path that is empty, a folder, or an existing file without write permission."
+    from pipeline_nb.graph import GraphError
+    p = Path(path)
+    if not path.strip(): raise GraphError("the output path is empty")
+    if p.is_dir(): raise GraphError(f"{path}: is a folder, not a file")
+    if p.exists():
+        mode = p.stat().st_mode
+        if not os.access(p, os.W_OK) or not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+            raise GraphError(f"{path}: the file is write-protected; not replaced "
+                             "(make it writable or choose another name)")
 
 # %% ../nbs/12_cli.ipynb #da5f41f2
 def _methods(text: str) -> list:
+    from pipeline_nb.mip import BOUNDS
+    from pipeline_nb.graph import GraphError
     methods = [m.strip() for m in text.split(",") if m.strip()]
-    unknown = [m for m in methods if m not in BOUND_METHODS]
-    if unknown or not methods: raise GraphError(f"unknown bound method {unknown[0] if unknown else text!r} (known: {', '.join(BOUND_METHODS)})")
+    unknown = [m for m in methods if m not in BOUNDS]
+    if unknown or not methods:
+        raise GraphError(f"unknown bound method {unknown[0] if unknown else text!r} (known: {', '.join(BOUNDS)})")
     return methods
 
-def _bounds_json(bounds: dict) -> dict:
-    return {key: b.as_dict() for key, b in bounds.items()}
+def compile_notice(show: bool = True):  # False: say nothing (no person is watching stderr)
+    "Say on stderr that the kernels are being compiled, when numba's disk cache does not hold them yet."
+    import pipeline_nb.graph, pipeline_nb.segments, pipeline_nb.slicing, pipeline_nb.brkga
+    modules = (pipeline_nb.graph, pipeline_nb.segments, pipeline_nb.slicing, pipeline_nb.brkga)
+    kernels = [f for m in modules for f in vars(m).values() if hasattr(f, "py_func") and getattr(f, "_cache", None)]
+    if show and pipeline_nb.slicing.kernels_cached(kernels) is False:
+        print("pipeline-nb: compiling kernels (first run only)…", file=sys.stderr, flush=True)
+
+def _solve_command(args) -> str:
+    "The `pipeline-nb solve` command for the same graph, k and cost model."
+    words = ["pipeline-nb", "solve", args.graph, "-k", str(args.k)] + (["--device", args.device] if args.device else [])
+    for flag in ("bandwidth", "c_in", "c_out", "c_ov", "memory_limit", "memory_cap"):
+        value = getattr(args, flag, None)
+        if value is None: continue
+        words += ["--" + flag.replace("_", "-"), value.text if isinstance(value, Quantity) else repr(value)]
+    return shlex.join(words)
+
+# %% ../nbs/12_cli.ipynb #c0a11a50
+def _no_fit_hint(e, args) -> str:
+    "The CLI's own advice after a `NoFit` (which order or search failed under the memory cap)."
+    if args.command == "partition" and args.method == "slice":
+        return (f"{e.fact}; other orders may fit: try --method brkga-10000, or `{_solve_command(args)}`, "
+                f"which can prove that none does")
+    return f"{e.fact}; that is no proof that no split fits: `{_solve_command(args)}` can prove it"
+
+def run_partition(args, w, cm, k: int, progress: bool) -> dict:
+    from pipeline_nb.bounds import lb0, node_cut
+    from pipeline_nb.brkga import partition
+    from pipeline_nb.graph import GraphError
+    limit = args.time_limit
+    bounds = {"lb0": lb0(w.graph, k, cm)}
+    bounds["node-cut"] = node_cut(w.graph, k, cm, time_limit=None if limit is None else limit / 10)
+    if (proof := infeasibility(bounds)): raise GraphError(proof)
+    target = max(b.value for b in bounds.values() if b.proven) * (1 + 1e-6)  # within 1e-6 of a bound: optimal
+    compile_notice(progress)
+    r = partition(w.graph, k, cm, args.method, args.seed, limit, target=target, progress=progress)
+    return partition_report(w, args.k, cm, r, bounds, limit, _solve_command(args))
+
+def run_bound(args, w, cm, k: int, progress: bool) -> dict:
+    from pipeline_nb.mip import compute_bounds
+    compile_notice(progress)
+    bounds = compute_bounds(w.graph, k, cm, _methods(args.methods), mip_time_limit=args.mip_time_limit,
+                            time_limit=args.time_limit, progress=progress)
+    bjs = bounds_json(bounds)
+    lower, method = best_of(bjs)
+    if (proof := infeasibility(bounds)):
+        return dict(k=args.k, units=units_json(w.units), lower_bound=None, lower_bound_method=None, bounds=bjs,
+                    infeasible=True, notes=[proof])
+    return dict(k=args.k, units=units_json(w.units), lower_bound=lower, lower_bound_method=method, bounds=bjs,
+                infeasible=False, notes=[])
+
+def run_solve(args, w, cm, k: int, progress: bool) -> dict:
+    from pipeline_nb.solve import solve
+    compile_notice(progress)
+    cert = solve(w.graph, k, cm, args.time_limit, args.target_gap, args.mip_time_limit, _methods(args.methods),
+                 args.seed, progress, w.units)
+    extra = dict(verdict=cert.verdict(), limited_by=cert.limited_by or None, rounds=cert.rounds,
+                 infeasible=cert.infeasible)
+    if cert.result is None:  # no split found: proven infeasible, or none found and none proved impossible
+        return dict(k=args.k, units=units_json(w.units), bounds=bounds_json(cert.bounds), **extra)
+    return {**partition_report(w, args.k, cm, cert.result, cert.bounds, args.time_limit), **extra}
+
+# %% ../nbs/12_cli.ipynb #24ac1a83
+def read_assignment(args, w):
+    "The split to certify: from --assignment, else the graph's PipeDream stage_id, as a normalised `Partition`."
+    import numpy as np
+    from pipeline_nb.graph import GraphError, Partition
+    if args.assignment:
+        try: data = json.loads(Path(args.assignment).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e: raise GraphError(f"{args.assignment}: cannot read the assignment: {e}") from None
+        data = data.get("assignment", data) if isinstance(data, dict) else data
+    else: data = w.graph.meta.get("stage_id")
+    if not isinstance(data, dict) or not data:
+        raise GraphError(f"{args.assignment or args.graph}: no assignment (a JSON object node -> stage, or a profile with stage_id)")
+    unknown = [x for x in data if str(x) not in {str(n) for n in w.graph.names}]
+    missing = [n for n in w.graph.names if str(n) not in {str(x) for x in data}]
+    if unknown or missing:
+        raise GraphError(f"{args.assignment or args.graph}: " + (f"unknown node {unknown[0]!r}" if unknown else f"no stage for node {missing[0]!r}"))
+    by_name = {str(x): s for x, s in data.items()}
+    if any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in by_name.values()):
+        raise GraphError(f"{args.assignment or args.graph}: stages must be integers >= 0")
+    stage = np.unique([by_name[str(n)] for n in w.graph.names], return_inverse=True)[1].reshape(-1)
+    return Partition(w.graph, stage, max(args.k or 0, int(stage.max()) + 1)).validate()
+
+# %% ../nbs/12_cli.ipynb #db9d628b
+def run_certify(args, w, cm, k: int, progress: bool) -> dict:
+    from pipeline_nb.slicing import SearchResult
+    from pipeline_nb.solve import certify
+    given = read_assignment(args, w)
+    compile_notice(progress)
+    cert = certify(w, given.k, given, cm, _methods(args.methods), args.time_limit, args.mip_time_limit, 0.0, progress)
+    mine = SearchResult(given.normalized(), given.bottleneck(cm), "given", 0.0)
+    report = partition_report(w, given.k, cm, mine, cert.bounds)
+    if cert.result.bottleneck < mine.bottleneck:
+        report["notes"].append(f"a better split exists: the exact MIP found one of bottleneck {cert.result.bottleneck:.6g}")
+    return {**report, "infeasible": False}
+
+def run_split(args) -> dict:
+    from pipeline_nb.export import split_command
+    return split_command(args.graph, args.k, args.out, args.device, args.method, args.seed, args.time_limit,
+                         args.target_gap, args.replace)
+
+# %% ../nbs/12_cli.ipynb #c0a11a51
+def _nonempty(w, path):
+    "`w`, unless its graph has no nodes (nothing to split, and no number to report)."
+    from pipeline_nb.graph import GraphError
+    if w.graph.n == 0: raise GraphError(f"{path}: the graph has no nodes")
+    return w
 
 def run(args) -> dict | str:
     "Carry out one parsed command; the JSON object or the text to print."
+    from pipeline_nb.graph import Contracted
+    from pipeline_nb.slicing import NoFit
+    if args.command == "split":
+        manifest = run_split(args)
+        if args.json: return manifest
+        c = manifest["certificate"]
+        gap = "gap unknown" if c.get("gap") is None else f"at most {100 * c['gap']:.2f}% above the optimum"
+        return f"{len(manifest['stages'])} stage models and manifest.json in {args.out}: bottleneck {c['bottleneck']:.6g} " \
+               f"{manifest['units']['time'] or 'time units'}, {gap}"
     if args.command == "convert":
-        w = read_workload(args.graph, args.device)
-        save_json(w.graph, args.output, w.cost_model)
+        check_output(args.output)
+        w = _nonempty(read_workload(args.graph, args.device), args.graph)
+        from pipeline_nb.io import save_json
+        save_json(w, args.output)
         return dict(output=args.output, **graph_info(w))
-    w = read_workload(args.graph, args.device)
+    w = _nonempty(read_workload(args.graph, args.device), args.graph)
     if args.command == "info":
         info = graph_info(w)
-        return info if args.json else "\n".join(f"{key:>7}: {value:.6g}" if isinstance(value, float) else f"{key:>7}: {value}" for key, value in info.items())
-    check_k(args.k)
-    cm = cost_model_from(args, w.cost_model)
-    progress = not args.json or sys.stderr.isatty()
-    if args.command == "partition":
-        lower = lb0(w.graph, args.k, cm).value
-        r = partition(w.graph, args.k, cm, args.method, args.seed, args.time_limit, target=lower, progress=progress)
-        report = partition_report(w, args.k, cm, r.partition, r.bottleneck, args.method, r.seconds, lower)
-        return report if args.json else format_report(report)
+        return info if args.json else format_info(info, w)
+    cm = cost_model_from(args, w)
+    k = min(args.k or Contracted(w.graph).n, max(Contracted(w.graph).n, 1))  # more stages than blocks cannot be used
+    progress = sys.stderr.isatty()  # bars and notices are for a person watching
+    command = {"partition": run_partition, "bound": run_bound, "solve": run_solve, "certify": run_certify}[args.command]
+    try: report = command(args, w, cm, k, progress)
+    except NoFit as e:
+        from pipeline_nb.graph import GraphError
+        raise GraphError(_no_fit_hint(e, args)) from None
+    if args.k and k < args.k:
+        report.setdefault("notes", []).insert(0, f"k = {args.k} is more than the graph's {k} blocks: "
+                                                 f"at most {k} stages can be used")
+    if args.json: return report
     if args.command == "bound":
-        bounds = compute_bounds(w.graph, args.k, cm, _methods(args.methods), mip_time_limit=args.mip_time_limit,
-                                time_limit=args.time_limit, progress=progress)
-        report = dict(k=args.k, lower_bound=best_bound(bounds).value, bounds=_bounds_json(bounds))
-        return report if args.json else "\n".join([f"{key:<14} {b.value:>12.6g} {b.status:<11} {b.seconds:8.2f} s" for key, b in bounds.items()]
-                                                  + [f"best lower bound: {report['lower_bound']:.6g}"])
-    cert = solve(w.graph, args.k, cm, args.time_limit, args.target_gap, args.mip_time_limit, _methods(args.methods), args.seed, progress)
-    r = cert.result
-    report = partition_report(w, args.k, cm, r.partition, r.bottleneck, r.method, r.seconds, cert.lower_bound)
-    report["bounds"] = _bounds_json(cert.bounds)
-    return report if args.json else format_report(report) + "\n\n" + cert.summary()
+        method, table = report["lower_bound_method"], format_bounds(report["bounds"], report["units"])
+        if report["infeasible"]: return "\n".join([table] + report["notes"])
+        best = f"best lower bound: {_fmt(report['lower_bound'], report['units']['time'] or 'time units')}"
+        best += f" ({BOUND_NAMES.get(method, method)})" if method else ""
+        return "\n".join([table, best] + report["notes"])
+    if args.command == "partition": return format_report(report)
+    if args.command == "certify": return format_report(report) + "\n\n" + format_bounds(report["bounds"], report["units"], report["bottleneck"])
+    table = format_bounds(report["bounds"], report["units"], report.get("bottleneck"))
+    if "stages" not in report: return table + "\n" + report["verdict"]
+    return format_report(report) + "\n\n" + table + "\n" + report["verdict"]
+
+# %% ../nbs/12_cli.ipynb #c0a11a60
+def strict_json(x):
+    "`x` with every non-finite float replaced by None (JSON has no NaN or Infinity)."
+    if isinstance(x, float): return x if math.isfinite(x) else None
+    if isinstance(x, dict): return {k: strict_json(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)): return [strict_json(v) for v in x]
+    if hasattr(x, "item") and not isinstance(x, (str, bytes)): return strict_json(x.item())  # numpy scalars
+    return x
+
+def _quiet_stdout():
+    "Point stdout at /dev/null after the reader went away, so that the final flush cannot fail."
+    try: os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError): pass  # stdout is not a real file (e.g. captured in tests)
 
 # %% ../nbs/12_cli.ipynb #7615489c
 def main(argv=None) -> int:
-    "Entry point of the `pipeline-nb` console script."
-    args = parser().parse_args(argv)
+    "Entry point of the `pipeline-nb` console script; returns the exit code."
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    command = next((a for a in argv if not a.startswith("-")), "")
     try:
-        with stdout_redirected(2): out = run(args)  # solvers' own prints go to stderr
-    except (GraphError, OSError) as e:
-        print(f"pipeline-nb: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("pipeline-nb: interrupted", file=sys.stderr)
-        return 130
-    print(json.dumps(out) if isinstance(out, dict) else out)
+        args = parser(command if command in COMMANDS else "").parse_args(argv)
+        if args.command in ("bound", "solve", "certify", "split"):
+            from pipeline_nb.solver import stdout_redirected
+            with stdout_redirected(2): out = run(args)  # solvers' own prints go to stderr
+        else: out = run(args)
+        print(json.dumps(strict_json(out), allow_nan=False) if isinstance(out, dict) else out, flush=True)
+    except SystemExit as e: return e.code if isinstance(e.code, int) else 2  # argparse: --help (0), bad argument (2)
+    except BrokenPipeError: _quiet_stdout(); return 141
+    except KeyboardInterrupt: print("pipeline-nb: interrupted", file=sys.stderr); return 130
+    except MemoryError:
+        print("pipeline-nb: error: out of memory (try a smaller k, population or graph)", file=sys.stderr); return 2
+    except Exception as e:
+        from pipeline_nb.graph import GraphError
+        if isinstance(e, (GraphError, OSError)): print(f"pipeline-nb: error: {e}", file=sys.stderr); return 2
+        if os.environ.get("PIPELINE_NB_DEBUG"): raise
+        print(f"pipeline-nb: internal error: {type(e).__name__}: {e} (PIPELINE_NB_DEBUG=1 shows where)",
+              file=sys.stderr)
+        return 1
     return 0

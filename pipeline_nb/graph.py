@@ -9,12 +9,15 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import networkx as nx
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 import numpy as np
 from numba import njit
 
 # %% auto #0
-__all__ = ['GraphError', 'CostModel', 'kahn_order', 'csr', 'keys_to_rank', 'Graph', 'diamond', 'StageCost', 'stage_cost',
-           'block_cost', 'Contracted', 'Partition', 'random_graph']
+__all__ = ['TIME_UNITS', 'MAX_TOTAL', 'GraphError', 'CostModel', 'Units', 'kahn_order', 'csr', 'keys_to_rank', 'Graph', 'diamond',
+           'StageCost', 'stage_cost', 'block_cost', 'colocation_blocks', 'Contracted', 'check_k', 'cap_violation',
+           'Partition', 'random_graph']
 
 # %% ../nbs/00_graph.ipynb #ffae7e33
 class GraphError(ValueError):
@@ -55,6 +58,24 @@ class CostModel:
     def with_(self, **changes) -> CostModel:
         "A copy with some fields changed; `None` values leave a field as it is."
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+# %% ../nbs/00_graph.ipynb #874d320d
+TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}  # seconds per time unit
+
+class Units(NamedTuple):
+    "The units of a graph's numbers; an empty string means the source gave none."
+    time: str = ""  # unit of `work` and of stage costs, e.g. "ms"
+    size: str = ""  # unit of tensor sizes, e.g. "B"
+    param: str = ""  # unit of parameter memory, e.g. "B"
+
+    def label(self, kind: str) -> str:
+        "The unit of `kind` (\"time\", \"size\" or \"param\") as printed: never empty."
+        return getattr(self, kind) or f"{kind} units"
+
+    def per_second(self, bottleneck: float) -> float | None:
+        "Inferences per second at this bottleneck, or None when the time unit is not a known one."
+        if self.time not in TIME_UNITS or not bottleneck > 0: return None
+        return 1.0 / (bottleneck * TIME_UNITS[self.time])
 
 # %% ../nbs/00_graph.ipynb #0d2f58e4
 @njit(cache=True, nogil=True)
@@ -127,6 +148,8 @@ def _as_costs(name, values, n):
     return arr, None
 
 # %% ../nbs/00_graph.ipynb #001ef14b
+MAX_TOTAL = 1e300  # the largest total work, param or size a graph may have
+
 class Graph:
     "An immutable computation graph: operators with work, param and size, and data edges."
     def __init__(self,
@@ -143,9 +166,13 @@ class Graph:
             seen = set(); dup = next(x for x in self.names if x in seen or seen.add(x))
             raise GraphError(f"duplicate node id {dup!r}")
         for attr, values in (("work", work), ("param", param), ("size", size)):
-            arr, bad = _as_costs(attr, values, n)
+            try: arr, bad = _as_costs(attr, values, n)
+            except (TypeError, ValueError, OverflowError) as e: raise GraphError(f"{attr}: not a list of numbers ({e})") from None
             if bad is not None:
-                raise GraphError(f"node {self.names[bad]!r}: {attr} must be a finite number >= 0, got {arr[bad]!r}")
+                raise GraphError(f"node {self.names[bad]!r}: {attr} must be a finite number >= 0, got {float(arr[bad])}")
+            with np.errstate(over="ignore"): total = float(arr.sum())
+            if not total <= MAX_TOTAL:  # leaves room for c_in, c_out, c_ov and sums of stages: every cost stays finite
+                raise GraphError(f"{attr} sums to {total:.4g} over all nodes: totals above {MAX_TOTAL:.0e} are refused")
             arr.flags.writeable = False
             setattr(self, attr, arr)
         e = np.asarray(list(edges) if not isinstance(edges, np.ndarray) else edges, dtype=np.int64).reshape(-1, 2)
@@ -225,7 +252,7 @@ class Graph:
 
 # %% ../nbs/00_graph.ipynb #9427c598
 def diamond() -> Graph:
-    "The SPEC's worked example: a->b, a->c, b->d, c->d with (work, param, size) per node."
+    "The worked example: a->b, a->c, b->d, c->d with (work, param, size) per node."
     costs = {"a": (2, 1, 6), "b": (5, 4, 1), "c": (3, 2, 2), "d": (4, 3, 5)}
     nodes = {x: dict(work=w, param=p, size=s) for x, (w, p, s) in costs.items()}
     return Graph.from_edges(nodes, [("a", "b"), ("a", "c"), ("b", "d"), ("c", "d")])
@@ -262,15 +289,23 @@ def block_cost(graph: Graph, nodes, cost_model: CostModel = CostModel()) -> floa
     "f(S) for the node indices `nodes`."
     return stage_cost(graph, nodes, cost_model).cost
 
+# %% ../nbs/00_graph.ipynb #f4c92c97
+def colocation_blocks(graph: Graph) -> np.ndarray:
+    "Block of every node: groups contracted, then each cycle that creates merged (all its nodes share a stage)."
+    label = graph.group.copy()
+    free = label < 0
+    label[free] = label.max(initial=-1) + 1 + np.arange(free.sum())
+    label = np.unique(label, return_inverse=True)[1].reshape(-1)
+    blocks = int(label.max(initial=-1)) + 1
+    arcs = sp.csr_array((np.ones(graph.m), (label[graph.src], label[graph.dst])), shape=(blocks, blocks))
+    return connected_components(arcs, directed=True, connection="strong")[1][label]
+
 # %% ../nbs/00_graph.ipynb #62db5d17
 class Contracted:
     "The problem all algorithms solve: one node per colocation group, tensors kept per producer."
     def __init__(self, graph: Graph):
         self.graph = graph
-        label = graph.group.copy()
-        free = label < 0
-        label[free] = label.max(initial=-1) + 1 + np.arange(free.sum())
-        _, first, block_of = np.unique(label, return_index=True, return_inverse=True)
+        _, first, block_of = np.unique(colocation_blocks(graph), return_index=True, return_inverse=True)
         # number the blocks by their first member's listing position, so a graph without groups is unchanged
         relabel = np.empty(len(first), np.int64); relabel[np.argsort(first, kind="stable")] = np.arange(len(first))
         self.block_of = relabel[block_of.reshape(-1)]
@@ -295,17 +330,31 @@ class Contracted:
         self.src, self.dst = edges[:, 0], edges[:, 1]
         self.succ_ptr, self.succ_idx = csr(n, self.src, self.dst)
         self.indegree = np.bincount(self.dst, minlength=n).astype(np.int64)
-        names = [graph.names[m[0]] for m in self.members]
         position = np.argsort(graph.given_order)  # of every original node in the given order
         first_position = np.full(n, graph.n, np.int64); np.minimum.at(first_position, self.block_of, position)
-        order = kahn_order(self.succ_ptr, self.succ_idx, self.indegree, first_position)
-        if len(order) < n:
-            raise GraphError("infeasible colocation: " + _cycle_message(n, self.src, self.dst, names, "contracting the groups gives a graph that"))
-        self.given_order = order
+        self.given_order = kahn_order(self.succ_ptr, self.succ_idx, self.indegree, first_position)  # acyclic: complete
 
     def expand(self, block_stage: np.ndarray) -> np.ndarray:
         "Stage of every original node, given the stage of every block."
         return np.asarray(block_stage)[self.block_of]
+
+# %% ../nbs/00_graph.ipynb #5c8127af
+def check_k(k) -> int:
+    "`k` as an int, or a `GraphError` unless it is an integer >= 1."
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise GraphError(f"k must be an integer >= 1, got {k!r}")
+    return int(k)
+
+# %% ../nbs/00_graph.ipynb #a7484cc9
+def cap_violation(q: Contracted, k: int, cost_model: CostModel) -> str:
+    "Why no split into at most k stages fits the hard memory cap, by a cheap proof ('' when none applies)."
+    cap = cost_model.memory_cap
+    if cap is None or not q.n: return ""
+    heavy = int(np.argmax(q.param))
+    if q.param[heavy] > cap:
+        return f"{q.graph.names[q.members[heavy][0]]!r} alone holds {q.param[heavy]:g} of parameters, above the memory cap of {cap:g} per stage"
+    if q.param.sum() > min(k, q.n) * cap: return f"the parameters total {q.param.sum():g}, more than {min(k, q.n)} stages x {cap:g}"
+    return ""
 
 # %% ../nbs/00_graph.ipynb #50f7aa33
 class Partition:

@@ -14,16 +14,14 @@ import numpy as np
 import onnx
 from onnx import helper, shape_inference
 
-from .graph import CostModel, Graph, GraphError
+from .graph import TIME_UNITS, CostModel, Graph, GraphError, Units
 from .io import Workload
 
 # %% auto #0
-__all__ = ['TIME_UNITS', 'GiB', 'PRESETS', 'Device', 'devices', 'get_device', 'costed_workload', 'onnx_light_models',
-           'onnx_flops', 'import_onnx', 'import_torch']
+__all__ = ['GiB', 'PRESETS', 'Device', 'devices', 'get_device', 'costed_workload', 'onnx_light_models', 'onnx_flops',
+           'import_onnx', 'import_torch']
 
 # %% ../nbs/08_import.ipynb #efab8f7f
-TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
-
 def _seconds_per_unit(time_unit: str) -> float:
     if time_unit not in TIME_UNITS: raise GraphError(f"unknown time unit {time_unit!r} (known: {', '.join(TIME_UNITS)})")
     return TIME_UNITS[time_unit]
@@ -110,7 +108,13 @@ def costed_workload(names: list,  # operator ids
     meta = dict(meta or {}, device=device.name, time_unit=time_unit, measured=len(op_times or {}),
                 op_type=list(op_types), flops=[float(f) for f in flops])
     graph = Graph(names, work, param, size, edges, meta=meta)
-    return Workload(graph, device.cost_model(time_unit))
+    return Workload(graph, device.cost_model(time_unit), Units(time_unit, "B", "B"))
+
+# %% ../nbs/08_import.ipynb #37fb8296
+import networkx as nx
+
+from .graph import MAX_TOTAL, _cycle_message
+from .io import _read, _show
 
 # %% ../nbs/08_import.ipynb #aa1ef671
 def onnx_light_models() -> dict[str, Path]:
@@ -147,10 +151,12 @@ def _tensor_types(model: onnx.ModelProto) -> dict:
         if i.name in initializers or not i.type.HasField("tensor_type"): continue
         if _dims(i.type.tensor_type) is None:
             dims = [d.dim_param or "?" for d in i.type.tensor_type.shape.dim if not d.HasField("dim_value")]
-            raise GraphError(f"dynamic shape: input {i.name!r} has dimension {dims[0]!r}; "
-                             f"give static shapes with input_shapes={{{i.name!r}: (...)}}")
+            problem = f"has dimension {dims[0]!r}" if dims else "has no shape"
+            raise GraphError(f"dynamic shape: input {i.name!r} {problem}; give static shapes with input_shapes={{{i.name!r}: (...)}}")
     try: inferred = shape_inference.infer_shapes(model, strict_mode=True, data_prop=True)
-    except Exception as e: raise GraphError(f"ONNX shape inference failed: {str(e).strip().splitlines()[-1]}") from None
+    except Exception as e:  # onnx raises several kinds, all meaning the same
+        why = (str(e).strip().splitlines() or [type(e).__name__])[-1]
+        raise GraphError(f"ONNX shape inference failed: {_show(why)[1:-1]}") from None
     g = inferred.graph
     types = {t.name: (t.data_type, tuple(t.dims)) for t in g.initializer}
     for vi in (*g.input, *g.value_info, *g.output):
@@ -165,6 +171,15 @@ def _constant_nodes(graph: onnx.GraphProto) -> set:
     for node in graph.node:  # ONNX lists nodes in topological order
         if all(x in const for x in node.input if x): const.update(node.output)
     return const
+
+def _node_ids(nodes) -> list[str]:
+    "A unique id per node: its name, else `<op_type>:<first output>`; a repeated id gets `#2`, `#3`, ..."
+    ids, seen = [], Counter()
+    for node in nodes:
+        x = node.name or f"{node.op_type}:{next(o for o in node.output if o)}"
+        seen[x] += 1
+        ids.append(x if seen[x] == 1 else f"{x}#{seen[x]}")
+    return ids
 
 # %% ../nbs/08_import.ipynb #fe5a6107
 _VIEWS = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"}
@@ -188,7 +203,7 @@ def onnx_flops(node: onnx.NodeProto,  # the operator
     op, attrs = node.op_type, _attrs(node)
     out = math.prod(outputs[0]) if outputs and outputs[0] is not None else 0
     def need(i):
-        if i >= len(inputs) or inputs[i] is None: raise GraphError(f"{op} node {node.name or node.output[0]!r}: input {i} has no static shape")
+        if i >= len(inputs) or inputs[i] is None: raise GraphError(f"{op} node{f' {node.name!r}' if node.name else ''}: input {i} has no static shape")
         return inputs[i]
     if op == "Conv": return 2 * out * math.prod(need(1)[1:])
     if op == "ConvTranspose": return 2 * math.prod(need(0)) * math.prod(need(1)[1:])
@@ -205,51 +220,86 @@ def onnx_flops(node: onnx.NodeProto,  # the operator
 # %% ../nbs/08_import.ipynb #6581e765
 _CONTROL_FLOW = {"If", "Loop", "Scan"}
 
+def _read_onnx(path) -> onnx.ModelProto:
+    "The model in the file `path`; a missing, empty or undecodable file is a `GraphError`."
+    data = _read(Path(path), binary=True)
+    if not data: raise GraphError("empty file")
+    try: return onnx.load_model_from_string(data)
+    except Exception as e: raise GraphError(f"not an ONNX model ({type(e).__name__}: {_show(str(e))[1:-1]})") from None
+
+def _bounded(count: int, what: str) -> int:
+    "`count` if a float holds it with room to spare (at most `MAX_TOTAL`), else a `GraphError`."
+    if count > MAX_TOTAL: raise GraphError(f"{what} is {_show(count)}: more than {MAX_TOTAL:.0e}, refused")
+    return count
+
+def _operators(g: onnx.GraphProto) -> tuple[list, list, list]:
+    "The operators of `g` (constants folded away), their ids and their (producer, consumer) pairs."
+    if not g.node: raise GraphError("graph has no nodes")
+    for i, node in enumerate(g.node):
+        if not any(node.output): raise GraphError(f"node {node.name or f'#{i}'!r} ({node.op_type}) has no outputs")
+    const = _constant_nodes(g)
+    ops = [node for node in g.node if not all(x in const for x in node.input if x)]
+    if not ops: raise GraphError("graph has no nodes that depend on an input: all are constants")
+    names = _node_ids(ops)
+    for node, name in zip(ops, names):
+        if node.op_type in _CONTROL_FLOW or node.domain not in ("", "ai.onnx"):
+            kind = "control flow" if node.op_type in _CONTROL_FLOW else f"domain {node.domain!r}"
+            raise GraphError(f"unsupported operator {node.op_type} ({kind}) in node {name!r}")
+    producer = {}
+    for i, node in enumerate(ops):
+        for x in node.output:
+            if x and producer.setdefault(x, i) != i: raise GraphError(f"tensor {x!r} is the output of both {names[producer[x]]!r} and {names[i]!r}")
+    edges = sorted({(producer[x], i) for i, node in enumerate(ops) for x in node.input if x in producer})
+    if edges and not nx.is_directed_acyclic_graph(nx.DiGraph(edges)):
+        src, dst = np.array(edges).T
+        raise GraphError(_cycle_message(len(ops), src, dst, names))
+    return ops, names, edges
+
+# %% ../nbs/08_import.ipynb #bf1e5ac3
+def _import_model(model: onnx.ModelProto, device, op_times, input_shapes, time_unit, source: str) -> Workload:
+    g = model.graph
+    ops, names, edges = _operators(g)
+    const = _constant_nodes(g)
+    types = _tensor_types(_fix_inputs(model, input_shapes) if input_shapes else model)
+    produced = {x for node in ops for x in node.output if x}
+    used = {x for node in ops for x in node.input if x in produced} | {o.name for o in g.output}
+    def shape(x): return types.get(x, (None, None))[1]
+    def nbytes(x, i):
+        elem, dims = types.get(x, (None, None))
+        where = f"tensor {x!r} (of operator {names[i]!r}, {ops[i].op_type})"
+        if dims is None: raise GraphError(f"{where} has no static shape after shape inference: dynamic shapes, "
+                                          f"or an operator shape inference does not know")
+        if any(d < 0 for d in dims): raise GraphError(f"{where} has a negative dimension: shape {dims}")
+        return _bounded(math.prod(dims) * _itemsize(elem, x), f"{where}: its size in bytes")
+    flops, moved, param, size, estimated = [], [], [], [], Counter()
+    for i, node in enumerate(ops):
+        ins = [x for x in node.input if x]
+        weights = {x for x in ins if x in const}
+        param.append(sum(nbytes(x, i) for x in weights))
+        size.append(sum(nbytes(x, i) for x in node.output if x in used))
+        try: f = onnx_flops(node, [shape(x) if x else None for x in node.input], [shape(x) for x in node.output])
+        except (KeyError, IndexError, TypeError) as e: raise GraphError(f"operator {names[i]!r} ({node.op_type}): cannot count its FLOPs ({e!r})") from None
+        except GraphError as e: raise GraphError(f"operator {names[i]!r}: {e}") from None
+        if f is None:
+            estimated[node.op_type] += 1
+            f = sum(math.prod(shape(x)) for x in node.output if x in used)
+        flops.append(_bounded(f, f"operator {names[i]!r} ({node.op_type}): its FLOPs"))
+        activations = sum(nbytes(x, i) for x in set(ins) - weights)
+        moved.append(0 if node.op_type in _VIEWS else activations + param[-1] + size[-1])
+    if estimated:
+        warnings.warn("FLOPs estimated as one per output element for: " + ", ".join(f"{op} ({k})" for op, k in estimated.items()))
+    return costed_workload(names, [node.op_type for node in ops], flops, moved, param, size, edges, device,
+                           op_times, time_unit, meta=dict(format="onnx", source=source, estimated=dict(estimated)))
+
 def import_onnx(model,  # an onnx.ModelProto, or the path of a .onnx file
                 device: str | Device = "a100",  # target device (preset name or Device)
                 op_times: dict | None = None,  # operator id -> measured seconds, replacing the roofline estimate
                 input_shapes: dict | None = None,  # input name -> static shape, for models with dynamic dimensions
                 time_unit: str = "s") -> Workload:  # unit of `work` and of the cost model's times
     "An ONNX model as a costed workload: FLOPs and bytes from shape inference, timed on `device`."
-    source = str(model) if isinstance(model, (str, Path)) else model.graph.name
-    if isinstance(model, (str, Path)):
-        try: model = onnx.load(str(model))
-        except Exception as e: raise GraphError(f"cannot read ONNX model {source!r}: {e}") from None
-    g = model.graph
-    const = _constant_nodes(g)
-    ops = [node for node in g.node if not all(x in const for x in node.input if x)]
-    for node in ops:
-        if node.op_type in _CONTROL_FLOW or node.domain not in ("", "ai.onnx"):
-            kind = "control flow" if node.op_type in _CONTROL_FLOW else f"domain {node.domain!r}"
-            raise GraphError(f"unsupported operator {node.op_type} ({kind}) in node {node.name or node.output[0]!r}")
-    types = _tensor_types(_fix_inputs(model, input_shapes) if input_shapes else model)
-    names = [node.name or node.output[0] for node in ops]
-    producer = {x: i for i, node in enumerate(ops) for x in node.output if x}
-    used = {x for node in ops for x in node.input if x in producer} | {o.name for o in g.output}
-    def shape(x): return types.get(x, (None, None))[1]
-    def nbytes(x, i):
-        elem, dims = types.get(x, (None, None))
-        if dims is None: raise GraphError(f"tensor {x!r} (of operator {names[i]!r}, {ops[i].op_type}) has no static shape "
-                                          f"after shape inference: dynamic shapes, or an operator shape inference does not know")
-        return math.prod(dims) * _itemsize(elem, x)
-    flops, moved, param, size, estimated, edges = [], [], [], [], Counter(), set()
-    for i, node in enumerate(ops):
-        ins = [x for x in node.input if x]
-        weights = {x for x in ins if x in const}
-        param.append(sum(nbytes(x, i) for x in weights))
-        size.append(sum(nbytes(x, i) for x in node.output if x in used))
-        edges.update((producer[x], i) for x in ins if x in producer)
-        f = onnx_flops(node, [shape(x) if x else None for x in node.input], [shape(x) for x in node.output])
-        if f is None:
-            estimated[node.op_type] += 1
-            f = sum(math.prod(shape(x)) for x in node.output if x in used)
-        flops.append(f)
-        activations = sum(nbytes(x, i) for x in set(ins) - weights)
-        moved.append(0 if node.op_type in _VIEWS else activations + param[-1] + size[-1])
-    if estimated:
-        warnings.warn("FLOPs estimated as one per output element for: " + ", ".join(f"{op} ({k})" for op, k in estimated.items()))
-    return costed_workload(names, [node.op_type for node in ops], flops, moved, param, size, sorted(edges), device,
-                           op_times, time_unit, meta=dict(format="onnx", source=source, estimated=dict(estimated)))
+    if not isinstance(model, (str, Path)): return _import_model(model, device, op_times, input_shapes, time_unit, model.graph.name)
+    try: return _import_model(_read_onnx(model), device, op_times, input_shapes, time_unit, str(model))
+    except GraphError as e: raise GraphError(f"{model}: {e}") from None
 
 # %% ../nbs/08_import.ipynb #31eed5bc
 def _torch_leaves(x, torch):
@@ -304,5 +354,7 @@ def import_torch(module,  # a torch.nn.Module that torch.fx can trace
         flops.append(f); size.append(out); param.append(p)
         moved.append(0 if view else activations + p + out)
         edges += [(index[a], i) for a in n.all_input_nodes if a in index]
+    fx = [dict(op=n.op, target=str(n.target) if n.op != "call_function" else types[i],
+               modules=list((n.meta.get("nn_module_stack") or {}).keys())) for i, n in enumerate(ops)]
     return costed_workload([n.name for n in ops], types, flops, moved, param, size, edges, device, op_times, time_unit,
-                           meta=dict(format="torch", source=type(module).__name__))
+                           meta=dict(format="torch", source=type(module).__name__, fx=fx))

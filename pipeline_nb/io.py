@@ -5,11 +5,14 @@
 # %% ../nbs/01_io.ipynb #636e6477
 from __future__ import annotations
 import codecs
+import functools
 import json
 import math
 import os
 import re
+import reprlib
 import secrets
+from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -17,17 +20,19 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 import pipeline_nb
-from .graph import Contracted, CostModel, Graph, GraphError
+from .graph import MAX_TOTAL, CostModel, Graph, GraphError, Units
 
 # %% auto #0
 __all__ = ['PIPEDREAM_BANDWIDTH', 'FORMATS', 'Workload', 'shared_data', 'save_json', 'parse_pipeline_nb', 'read_json',
-           'parse_dnn_partitioning', 'parse_pipedream', 'parse_pbtxt', 'parse_regal', 'detect_format', 'load']
+           'parse_dnn_partitioning', 'parse_piper', 'parse_pipedream', 'parse_pbtxt', 'parse_regal', 'detect_format',
+           'load']
 
 # %% ../nbs/01_io.ipynb #16e37c6a
 class Workload(NamedTuple):
-    "A graph and the default cost model its file format implies."
+    "A graph, the default cost model its file format implies, and the units of its numbers."
     graph: Graph
     cost_model: CostModel
+    units: Units = Units()
 
 # %% ../nbs/01_io.ipynb #29ff2126
 def shared_data() -> Path | None:
@@ -40,8 +45,11 @@ def shared_data() -> Path | None:
     return None
 
 # %% ../nbs/01_io.ipynb #78405579
-def _read_text(path: Path) -> str:
-    try: return path.read_text(encoding="utf-8-sig")
+def _read(path: Path, binary: bool = False) -> str | bytes:
+    "The content of `path`, as text (UTF-8) or bytes; every failure is a `GraphError`."
+    try:
+        if path.is_dir(): raise GraphError("is a folder, not a file")
+        return path.read_bytes() if binary else path.read_text(encoding="utf-8-sig")
     except FileNotFoundError: raise GraphError("no such file") from None
     except IsADirectoryError: raise GraphError("is a folder, not a file") from None
     except UnicodeDecodeError as e: raise GraphError(f"not a UTF-8 text file (bad byte at offset {e.start})") from None
@@ -50,28 +58,64 @@ def _read_text(path: Path) -> str:
 def _from_file(path,  # file to read
                parse: Callable[[str], Workload]) -> Workload:  # parser of the file's text
     "Parse the text of `path`; every problem becomes one `GraphError` starting with the path."
-    try: workload = parse(_read_text(Path(path)))
+    try: workload = parse(_read(Path(path)))
     except GraphError as e: raise GraphError(f"{path}: {e}") from None
     workload.graph.meta["source"] = str(path)
     return workload
 
+def _largest_cost(graph: Graph, cm: CostModel) -> float:
+    "An upper bound on any stage's cost: every node's work, every tensor sent and received, all parameters."
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(graph.work.sum() + (cm.c_in + cm.c_out) * graph.size.sum() + cm.c_ov * graph.param.sum())
+
+def _reader(parse: Callable[[str], Workload]) -> Callable[[str], Workload]:
+    "`parse`, refusing input nested too deeply to walk, graphs without nodes and costs that overflow."
+    @functools.wraps(parse)
+    def checked(text: str) -> Workload:
+        try: workload = parse(text)
+        except RecursionError: raise GraphError("nested too deeply to read") from None
+        if workload.graph.n == 0: raise GraphError("graph has no nodes")
+        if not _largest_cost(workload.graph, workload.cost_model) <= MAX_TOTAL:
+            raise GraphError(f"a stage could cost {_largest_cost(workload.graph, workload.cost_model):.4g} under this cost model: "
+                             f"more than {MAX_TOTAL:.0e}, refused")
+        return workload
+    return checked
+
 # %% ../nbs/01_io.ipynb #701ba49d
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = _SHORT.maxlong = 40
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict = 2, 4, 4
+
+def _show(value) -> str:
+    "A short one-line rendering of a value read from a file, for messages; numbers as plain numbers."
+    if isinstance(value, np.generic): value = value.item()
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"an integer of {len(str(abs(value))) if value.bit_length() < 14000 else 'thousands of'} digits"
+    return _SHORT.repr(value)
+
+def _edge(u, v, arrow: str = "->") -> str:
+    "How a message names the edge from `u` to `v`."
+    return f"edge {_show(str(u))[1:-1]} {arrow} {_show(str(v))[1:-1]}"
+
 def _number(value, what: str) -> float:
     "`value` as a float if it is a finite number >= 0, else a `GraphError` naming `what`."
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise GraphError(f"{what} must be a number, got {value!r}")
-    if not math.isfinite(value) or value < 0:
-        raise GraphError(f"{what} must be a finite number >= 0, got {value!r}")
-    return float(value)
+        raise GraphError(f"{what} must be a number, got {_show(value)}")
+    try: x = float(value)
+    except OverflowError: raise GraphError(f"{what} must be a finite number >= 0, got {_show(value)} (too large)") from None
+    if not math.isfinite(x) or x < 0: raise GraphError(f"{what} must be a finite number >= 0, got {_show(value)}")
+    return x
 
 def _label(value, what: str):
     "A colocation group label: None, a string or an integer."
     if value is None or (isinstance(value, (str, int)) and not isinstance(value, bool)): return value
-    raise GraphError(f"{what} must be a string or an integer, got {value!r}")
+    raise GraphError(f"{what} must be a string or an integer, got {_show(value)}")
 
 def _json(text: str):
     try: return json.loads(text)
     except json.JSONDecodeError as e: raise GraphError(f"line {e.lineno} column {e.colno}: invalid JSON: {e.msg}") from None
+    except RecursionError: raise GraphError("invalid JSON: nested too deeply to read") from None
+    except ValueError as e: raise GraphError(f"invalid JSON: a number too long to read ({str(e).split(':')[0]})") from None
 
 def _list(data, key: str) -> list:
     if not isinstance(data, dict) or not isinstance(data.get(key), list):
@@ -86,7 +130,7 @@ def _plain(x: float):
     x = float(x)
     return int(x) if x.is_integer() and abs(x) < 2**53 else x
 
-def _to_document(graph: Graph, cost_model: CostModel | None) -> dict:
+def _to_document(graph: Graph, cost_model: CostModel | None, units: Units | None) -> dict:
     names = [str(x) for x in graph.names]
     if len(set(names)) < graph.n:
         seen = {}
@@ -101,6 +145,7 @@ def _to_document(graph: Graph, cost_model: CostModel | None) -> dict:
     doc = {"format": "pipeline_nb", "version": 1, "nodes": nodes,
            "edges": [[names[u], names[v]] for u, v in zip(graph.src, graph.dst)]}
     if cost_model is not None: doc["cost_model"] = {k: _plain(v) for k, v in asdict(cost_model).items() if v is not None}
+    if units is not None and any(units): doc["units"] = units._asdict()
     doc["meta"] = graph.meta
     return doc
 
@@ -121,13 +166,15 @@ def _dump(doc: dict) -> str:
     return "{" + ",\n ".join(parts) + "}\n"
 
 # %% ../nbs/01_io.ipynb #c0bae949
-def save_json(graph: Graph,  # the graph to save
+def save_json(graph: Graph | Workload,  # the graph to save, or a workload (saved with its cost model and units)
               path,  # file to write (its folder must exist); replaced atomically
-              cost_model: CostModel | None = None) -> Path:  # saved with the graph when given
-    "Write `graph` (and optionally its cost model) in the pipeline_nb JSON format."
+              cost_model: CostModel | None = None,  # saved with the graph when given (overrides a workload's)
+              units: Units | None = None) -> Path:  # saved with the graph when given (overrides a workload's)
+    "Write `graph` (and optionally its cost model and units) in the pipeline_nb JSON format."
     path = Path(path)
+    if isinstance(graph, Workload): graph, cost_model, units = graph.graph, cost_model or graph.cost_model, units or graph.units
     try:
-        text = _dump(_to_document(graph, cost_model))  # any problem shows up before the disk is touched
+        text = _dump(_to_document(graph, cost_model, units))  # any problem shows up before the disk is touched
         scratch = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # normal permissions, under the umask
         try:
@@ -142,33 +189,41 @@ def save_json(graph: Graph,  # the graph to save
     return path
 
 # %% ../nbs/01_io.ipynb #e69e40b0
+def _cost_model(fields: dict) -> CostModel:
+    "A `CostModel` from a file's JSON object, every value checked like the graph's numbers."
+    unknown = [k for k in fields if k not in CostModel.__dataclass_fields__]
+    if unknown: raise GraphError(f"cost_model: unknown field {_show(unknown[0])} (known: {', '.join(CostModel.__dataclass_fields__)})")
+    optional = ("memory_limit", "memory_cap")  # None means no limit
+    return CostModel(**{k: None if v is None and k in optional else _number(v, f"cost_model: {k}") for k, v in fields.items()})
+
+@_reader
 def parse_pipeline_nb(text: str) -> Workload:
     "Parse the text of a pipeline_nb JSON file."
     data = _json(text)
     if not isinstance(data, dict) or data.get("format") != "pipeline_nb":
         raise GraphError('not a pipeline_nb file (no "format": "pipeline_nb")')
-    if data.get("version") != 1: raise GraphError(f"unsupported pipeline_nb version {data.get('version')!r} (this reader knows 1)")
+    if data.get("version") != 1: raise GraphError(f"unsupported pipeline_nb version {_show(data.get('version'))} (this reader knows 1)")
     nodes = {}
     for i, node in enumerate(_list(data, "nodes")):
         if not isinstance(node, dict) or "id" not in node: raise GraphError(f'nodes[{i}] must be an object with an "id"')
         name = str(node["id"])
         unknown = [k for k in node if k not in _NODE_KEYS]
-        if unknown: raise GraphError(f"node {name!r}: unknown field {unknown[0]!r} (known: {', '.join(_NODE_KEYS)})")
-        if name in nodes: raise GraphError(f"duplicate node id {name!r}")
-        nodes[name] = {f: _number(node.get(f, 0), f"node {name!r}: {f}") for f in ("work", "param", "size")}
-        nodes[name]["group"] = _label(node.get("group"), f"node {name!r}: group")
+        if unknown: raise GraphError(f"node {_show(name)}: unknown field {_show(unknown[0])} (known: {', '.join(_NODE_KEYS)})")
+        if name in nodes: raise GraphError(f"duplicate node id {_show(name)}")
+        nodes[name] = {f: _number(node.get(f, 0), f"node {_show(name)}: {f}") for f in ("work", "param", "size")}
+        nodes[name]["group"] = _label(node.get("group"), f"node {_show(name)}: group")
+    if not nodes: raise GraphError("graph has no nodes")
     edges = []
     for i, e in enumerate(_list(data, "edges")):
-        if not isinstance(e, list) or len(e) != 2: raise GraphError(f"edges[{i}] must be a pair [u, v], got {e!r}")
+        if not isinstance(e, list) or len(e) != 2: raise GraphError(f"edges[{i}] must be a pair [u, v], got {_show(e)}")
         edges.append((str(e[0]), str(e[1])))
-    cm, meta = data.get("cost_model", {}), data.get("meta", {})
-    if not isinstance(cm, dict): raise GraphError(f'"cost_model" must be an object, got {cm!r}')
-    unknown = [k for k in cm if k not in CostModel.__dataclass_fields__]
-    if unknown: raise GraphError(f"cost_model: unknown field {unknown[0]!r} (known: {', '.join(CostModel.__dataclass_fields__)})")
-    if not isinstance(meta, dict): raise GraphError(f'"meta" must be an object, got {meta!r}')
+    cm, meta, units = data.get("cost_model", {}), data.get("meta", {}), data.get("units", {})
+    if not isinstance(cm, dict): raise GraphError(f'"cost_model" must be an object, got {_show(cm)}')
+    if not isinstance(meta, dict): raise GraphError(f'"meta" must be an object, got {_show(meta)}')
+    if not isinstance(units, dict) or any(k not in Units._fields or not isinstance(v, str) for k, v in units.items()):
+        raise GraphError(f'"units" must be an object with string fields among {", ".join(Units._fields)}, got {_show(units)}')
     graph = Graph.from_edges(nodes, edges, meta={**meta, "format": "pipeline_nb"})
-    Contracted(graph)  # raises "infeasible colocation: ..." when the groups cannot share stages
-    return Workload(graph, CostModel(**cm))
+    return Workload(graph, _cost_model(cm), Units(**units))
 
 def read_json(path) -> Workload:
     "Read a pipeline_nb JSON file."
@@ -181,6 +236,7 @@ def _field(obj: dict, key: str, where: str):
     if key not in obj: raise GraphError(f'{where}: missing "{key}"')
     return obj[key]
 
+@_reader
 def parse_dnn_partitioning(text: str) -> Workload:
     "Parse the text of a dnn-partitioning (Tarnawski et al.) JSON workload."
     data = _json(text)
@@ -188,61 +244,126 @@ def parse_dnn_partitioning(text: str) -> Workload:
     for i, node in enumerate(_list(data, "nodes")):
         if not isinstance(node, dict) or "id" not in node: raise GraphError(f'nodes[{i}] must be an object with an "id"')
         name = str(node["id"])
-        if name in nodes: raise GraphError(f"duplicate node id {name!r}")
-        where = f"node {name!r}"
+        if name in nodes: raise GraphError(f"duplicate node id {_show(name)}")
+        where = f"node {_show(name)}"
         nodes[name] = dict(work=_number(_field(node, "fpgaLatency", where), f"{where}: fpgaLatency"),
                            param=_number(node.get("size", 0), f"{where}: size"), size=0.0,
                            group=_label(node.get("colorClass"), f"{where}: colorClass"))
         backward += bool(node.get("isBackwardNode"))
+    if not nodes: raise GraphError("graph has no nodes")
     edges, cost = [], {}
     for i, e in enumerate(_list(data, "edges")):
-        if not isinstance(e, dict): raise GraphError(f"edges[{i}] must be an object, got {e!r}")
+        if not isinstance(e, dict): raise GraphError(f"edges[{i}] must be an object, got {_show(e)}")
         u, v = (str(_field(e, key, f"edges[{i}]")) for key in ("sourceId", "destId"))
-        c = _number(_field(e, "cost", f"edge {u} -> {v}"), f"edge {u} -> {v}: cost")
+        c = _number(_field(e, "cost", _edge(u, v)), f"{_edge(u, v)}: cost")
         if cost.setdefault(u, c) != c:
-            raise GraphError(f"node {u!r}: its out-edges have different costs ({cost[u]!r} and {c!r}), so its output has no single size")
+            raise GraphError(f"node {_show(u)}: its out-edges have different costs ({_show(cost[u])} and {_show(c)}), so its output has no single size")
         edges.append((u, v))
     for u, c in cost.items():
         if u in nodes: nodes[u]["size"] = c  # an edge from an unknown node is reported by the graph
     meta = {k: data[k] for k in _CAPS if k in data}
     graph = Graph.from_edges(nodes, edges, meta={**meta, "format": "dnn-partitioning"})
-    Contracted(graph)  # raises "infeasible colocation: ..." when the colour classes cannot share stages
-    if backward: raise GraphError(f"training graph ({backward} nodes with isBackwardNode): only inference graphs are in scope")
-    return Workload(graph, CostModel())
+    if backward: raise GraphError(f"training graph ({backward} nodes with isBackwardNode): only inference graphs are in scope "
+                                  "(their colour classes tie each backward node to its forward node)")
+    return Workload(graph, CostModel(), Units(param="B"))  # times and transfer costs carry no unit
+
+# %% ../nbs/01_io.ipynb #39038062
+_PIPER_LIMITS = ("maxMemoryPerDevice", "maxDevices", "maxBatchSize", "mbsInBatch")
+
+def _piper_node(node: dict, where: str) -> dict:
+    "work and param of a Piper node: its fastest degree-1 TMPC."
+    options = _field(node, "TMPCs", where)
+    options = options.get("1") if isinstance(options, dict) else None
+    if not isinstance(options, list) or not options: raise GraphError(f'{where}: no TMPCs for degree 1 (TMPCs["1"] must be a list)')
+    best = None
+    for j, tmpc in enumerate(options):
+        at = f'{where}: TMPCs["1"][{j}]'
+        if not isinstance(tmpc, dict): raise GraphError(f"{at} must be an object, got {_show(tmpc)}")
+        time = _number(_field(tmpc, "timePerSample", at), f"{at}: timePerSample")
+        if best is None or time < best[0]: best = (time, _number(_field(tmpc, "parameterSize", at), f"{at}: parameterSize"))
+    return dict(work=best[0], param=best[1], size=0.0)
+
+@_reader
+def parse_piper(text: str) -> Workload:
+    "Parse the text of a Piper (Tarnawski et al., NeurIPS 2021) planner input."
+    data = _json(text)
+    nodes = {}
+    for i, node in enumerate(_list(data, "nodes")):
+        if not isinstance(node, dict) or "id" not in node: raise GraphError(f'nodes[{i}] must be an object with an "id"')
+        name = str(node["id"])
+        if name in nodes: raise GraphError(f"duplicate node id {_show(name)}")
+        nodes[name] = _piper_node(node, f"node {_show(name)}")
+    bandwidth = _number(_field(data, "bandwidth", "the file"), "bandwidth")
+    if bandwidth == 0: raise GraphError("bandwidth must be > 0")
+    out = {}  # producer -> [(consumer, bytes)]
+    for i, e in enumerate(_list(data, "edges")):
+        if not isinstance(e, dict): raise GraphError(f"edges[{i}] must be an object, got {_show(e)}")
+        u, v = (str(_field(e, key, f"edges[{i}]")) for key in ("sourceId", "destId"))
+        where = _edge(u, v)
+        if u not in nodes or v not in nodes: raise GraphError(f"{where} refers to unknown node {_show(u if u not in nodes else v)}")
+        if any(w == v for w, _ in out.get(u, [])): raise GraphError(f"{where} is listed twice")
+        out.setdefault(u, []).append((v, _number(_field(e, "communicationCost", where), f"{where}: communicationCost")))
+    edges = []
+    for u, targets in out.items():
+        nodes[u]["size"] = size = Counter(c for _, c in targets).most_common(1)[0][0]  # ties: the first listed
+        for v, c in targets:
+            if c == size: edges.append((u, v)); continue
+            tensor = f"{u}->{v}"
+            if tensor in nodes: raise GraphError(f"node id {_show(tensor)} is taken: it names the tensor of {_edge(u, v)}")
+            nodes[tensor] = dict(work=0.0, param=0.0, size=c, group=u)
+            nodes[u]["group"] = u
+            edges += [(u, tensor), (tensor, v)]
+    meta = {k: data[k] for k in _PIPER_LIMITS if k in data}
+    graph = Graph.from_edges(nodes, edges, meta={**meta, "format": "piper"})
+    return Workload(graph, CostModel.from_bandwidth(bandwidth), Units("s", "B", "B"))
 
 # %% ../nbs/01_io.ipynb #a26d8676
 PIPEDREAM_BANDWIDTH = 2**31 / 1000  # bytes per ms: the default link of PipeDream workloads
 _PD_NODE = re.compile(r"(\S+) -- (.*) -- (\w+=.*)")
+_PD_STAGE = re.compile(r"(.*) -- stage_id=(\S*)\s*")
 _PD_EDGE = re.compile(r"\s+(\S+) -- (\S+)\s*")
 _PD_ATTR = re.compile(r"(\w+)=(\[[^\]]*\]|[^,]*)")
 
 def _pd_value(attrs: dict, key: str, where: str) -> float:
     if key not in attrs: raise GraphError(f"{where} has no {key}")
     raw = attrs[key].strip()
-    try: total = sum(float(x) for x in raw.strip("[]").split(";"))
-    except ValueError: raise GraphError(f"{where}: {key} is not a number or a [a; b; ...] list: {raw!r}") from None
+    listed = raw.startswith("[")
+    if listed != raw.endswith("]") or "[" in raw[1:] or "]" in raw[:-1]:
+        raise GraphError(f"{where}: {key} has an unmatched bracket: {_show(raw)}")
+    try: total = sum(float(x) for x in (raw[1:-1] if listed else raw).split(";"))
+    except ValueError: raise GraphError(f"{where}: {key} is not a number or a [a; b; ...] list: {_show(raw)}") from None
     return _number(total, f"{where}: {key}")
 
+def _pd_stage(raw: str, where: str) -> int:
+    if not raw.isdecimal() or len(raw) > 9: raise GraphError(f"{where}: stage_id must be an integer >= 0, got {_show(raw)}")
+    return int(raw)
+
+@_reader
 def parse_pipedream(text: str) -> Workload:
-    "Parse the text of a PipeDream profiler `graph.txt`."
-    nodes, edges = {}, []
+    "Parse the text of a PipeDream profiler `graph.txt`, with or without the stage of each node."
+    nodes, edges, stage = {}, [], {}
     for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip(): continue
         if m := _PD_EDGE.fullmatch(line):
             edges.append((lineno, m[1], m[2])); continue
+        if staged := _PD_STAGE.fullmatch(line): line = staged[1]
         m = _PD_NODE.fullmatch(line)
-        if not m: raise GraphError(f"line {lineno}: neither a node line 'id -- layer -- key=value, ...' nor an edge line '<tab>a -- b': {line[:60]!r}")
-        name, where = m[1], f"line {lineno}: node {m[1]!r}"
-        if name in nodes: raise GraphError(f"line {lineno}: duplicate node id {name!r}")
+        if not m: raise GraphError(f"line {lineno}: neither a node line 'id -- layer -- key=value, ...' nor an edge line '<tab>a -- b': {_show(line[:60])}")
+        name, where = m[1], f"line {lineno}: node {_show(m[1])}"
+        if name in nodes: raise GraphError(f"line {lineno}: duplicate node id {_show(name)}")
+        if staged: stage[name] = _pd_stage(staged[2], where)
+        elif stage: raise GraphError(f"{where} has no stage_id, but earlier node lines have one")
         attrs = dict(_PD_ATTR.findall(m[3]))
         nodes[name] = dict(work=_pd_value(attrs, "forward_compute_time", where), param=_pd_value(attrs, "parameter_size", where),
                            size=_pd_value(attrs, "activation_size", where))
-    if not nodes: raise GraphError("no node lines")
+    if stage and len(stage) < len(nodes):
+        raise GraphError(f"node {_show(next(x for x in nodes if x not in stage))} has no stage_id, but other node lines have one")
     for lineno, u, v in edges:
         for x in (u, v):
-            if x not in nodes: raise GraphError(f"line {lineno}: edge {u} -- {v} names unknown node {x!r}")
-    graph = Graph.from_edges(nodes, [(u, v) for _, u, v in edges], meta={"format": "pipedream"})
-    return Workload(graph, CostModel.from_bandwidth(PIPEDREAM_BANDWIDTH))
+            if x not in nodes: raise GraphError(f"line {lineno}: {_edge(u, v, '--')} names unknown node {_show(x)}")
+    meta = {"format": "pipedream", **({"stage_id": stage} if stage else {})}
+    graph = Graph.from_edges(nodes, [(u, v) for _, u, v in edges], meta=meta)
+    return Workload(graph, CostModel.from_bandwidth(PIPEDREAM_BANDWIDTH), Units("ms", "B", "B"))
 
 # %% ../nbs/01_io.ipynb #5ad0a317
 _PB_TOKEN = re.compile(r"""(?P<skip>\s+|\#[^\n]*)|(?P<str>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')"""
@@ -266,7 +387,7 @@ def parse_pbtxt(text: str) -> dict:
     def scalar(j):  # the value starting at token j, and the index after it
         kind, tok, pos = peek(j)
         if kind == "word": return _pb_word(tok), j + 1
-        if kind != "str": fail(pos, f"expected a value, got {tok!r}")
+        if kind != "str": fail(pos, f"expected a value, got {_show(tok)}")
         parts = []
         while peek(j)[0] == "str":  # adjacent strings concatenate
             try: parts.append(codecs.escape_decode(peek(j)[1][1:-1].encode("utf-8"))[0].decode("utf-8", "replace"))
@@ -285,7 +406,7 @@ def parse_pbtxt(text: str) -> dict:
         if kind in ("}", ">"):
             if kind != closing: fail(pos, f"unexpected {tok!r}" + (f" (expected {closing!r})" if closing else ""))
             stack.pop(); i += 1; continue
-        if kind != "word": fail(pos, f"expected a field name, got {tok!r}")
+        if kind != "word": fail(pos, f"expected a field name, got {_show(tok)}")
         values = fields.setdefault(tok, [])
         i += 1
         colon = peek(i)[0] == ":"
@@ -293,13 +414,13 @@ def parse_pbtxt(text: str) -> dict:
         kind, nxt, pos = peek(i)
         if kind in ("{", "<"):
             values.append({}); stack.append((values[-1], "}" if kind == "{" else ">", pos)); i += 1
-        elif not colon: fail(pos, f"expected ':' or '{{' after field {tok!r}, got {nxt!r}")
+        elif not colon: fail(pos, f"expected ':' or '{{' after field {_show(tok)}, got {_show(nxt)}")
         elif kind == "[":
             i += 1
             while peek(i)[0] != "]":
                 value, i = scalar(i); values.append(value)
                 if peek(i)[0] == ",": i += 1
-                elif peek(i)[0] != "]": fail(peek(i)[2], f"expected ',' or ']' in the list of {tok!r}, got {peek(i)[1]!r}")
+                elif peek(i)[0] != "]": fail(peek(i)[2], f"expected ',' or ']' in the list of {_show(tok)}, got {_show(peek(i)[1])}")
             i += 1
         else:
             value, i = scalar(i); values.append(value)
@@ -312,20 +433,22 @@ def _one(message: dict, key: str, default):
     values = message.get(key)
     return values[-1] if values else default
 
+@_reader
 def parse_regal(text: str) -> Workload:
     "Parse the text of a TensorFlow CostGraphDef (REGAL `graph_*.pbtxt`)."
     raw = parse_pbtxt(text).get("node", [])
     if not raw: raise GraphError("no 'node { ... }' entries: not a CostGraphDef")
     name_of, nodes, inputs = {}, {}, {}
-    for node in raw:
-        if not isinstance(node, dict): raise GraphError(f"'node' must be a message {{ ... }}, got {node!r}")
-        id_ = _one(node, "id", 0)
-        name = str(_one(node, "name", id_))
-        if not isinstance(id_, int): raise GraphError(f"node {name!r}: id must be an integer, got {id_!r}")
-        if id_ in name_of: raise GraphError(f"nodes {name_of[id_]!r} and {name!r} have the same id {id_}")
-        if name in nodes: raise GraphError(f"duplicate node name {name!r}")
+    for i, node in enumerate(raw):
+        if not isinstance(node, dict): raise GraphError(f"'node' must be a message {{ ... }}, got {_show(node)}")
+        id_, name = _one(node, "id", 0), _one(node, "name", None)
+        if isinstance(name, dict): raise GraphError(f"node #{i + 1}: name must be a string, got {_show(name)}")
+        name = str(id_ if name in (None, "") else name)
+        if not isinstance(id_, int): raise GraphError(f"node {_show(name)}: id must be an integer, got {_show(id_)}")
+        if id_ in name_of: raise GraphError(f"nodes {_show(name_of[id_])} and {_show(name)} have the same id {id_}")
+        if name in nodes: raise GraphError(f"duplicate node name {_show(name)}")
         name_of[id_] = name
-        where = f"node {name!r}"
+        where = f"node {_show(name)}"
         outputs = node.get("output_info", [])
         if not all(isinstance(o, dict) for o in outputs): raise GraphError(f"{where}: output_info must be messages")
         nodes[name] = dict(work=_number(_one(node, "compute_cost", 0), f"{where}: compute_cost"),
@@ -334,18 +457,21 @@ def parse_regal(text: str) -> Workload:
         data_in = node.get("input_info", [])
         if not all(isinstance(x, dict) for x in data_in): raise GraphError(f"{where}: input_info must be messages")
         inputs[name] = [_one(x, "preceding_node", 0) for x in data_in] + node.get("control_input", [])
+        for p in inputs[name]:
+            if isinstance(p, bool) or not isinstance(p, int): raise GraphError(f"{where}: an input must be a node id (an integer), got {_show(p)}")
     edges = []
     for name, preceding in inputs.items():
         for p in preceding:
-            if p not in name_of: raise GraphError(f"node {name!r}: input from unknown node id {p!r}")
+            if p not in name_of: raise GraphError(f"node {_show(name)}: input from unknown node id {_show(p)}")
             edges.append((name_of[p], name))
     graph = Graph.from_edges(nodes, edges, meta={"format": "regal"})
-    return Workload(graph, CostModel())
+    return Workload(graph, CostModel(), Units("us", "B", "B"))  # CostGraphDef: compute_cost in microseconds
 
 # %% ../nbs/01_io.ipynb #429a8e8f
 FORMATS: dict[str, Callable[[str], Workload]] = {
     "pipeline_nb": parse_pipeline_nb,
     "dnn-partitioning": parse_dnn_partitioning,
+    "piper": parse_piper,
     "pipedream": parse_pipedream,
     "regal": parse_regal,
 }
@@ -358,10 +484,12 @@ def detect_format(text: str,  # the file's content
     if body.startswith("{"):
         if re.search(r'"format"\s*:\s*"pipeline_nb"', body): return "pipeline_nb"
         if '"fpgaLatency"' in body: return "dnn-partitioning"
-        raise GraphError('JSON in an unknown format (neither "format": "pipeline_nb" nor dnn-partitioning nodes with "fpgaLatency")')
+        if '"TMPCs"' in body: return "piper"
+        raise GraphError('JSON in an unknown format (neither "format": "pipeline_nb", nor nodes with "fpgaLatency" '
+                         '(dnn-partitioning) or "TMPCs" (Piper))')
     first = body.split("\n", 1)[0].rstrip()
     if _PD_NODE.fullmatch(first) and "forward_compute_time=" in first: return "pipedream"
-    if Path(path).suffix == ".pbtxt" or re.match(r"(?:#[^\n]*\s*)*\w+\s*:?\s*[{<]", body): return "regal"
+    if Path(path).suffix == ".pbtxt" or re.match(r"\s*\w+\s*:?\s*[{<]", re.sub(r"#[^\n]*", "", body)): return "regal"
     raise GraphError(f"unknown format (known: {', '.join(FORMATS)})")
 
 def load(path,  # a graph file

@@ -11,12 +11,13 @@ import numpy as np
 from numba import njit
 from tqdm.auto import tqdm
 
-from .graph import Contracted, CostModel, Graph, GraphError, Partition, kahn_order, keys_to_rank, diamond
+from .graph import (Contracted, CostModel, Graph, GraphError, Partition, cap_violation, check_k, kahn_order, keys_to_rank,
+                              diamond)
 from .segments import order_data, check_order, fill_column, sweep, sweep_column, unsigned
 
 # %% auto #0
-__all__ = ['optimal_slicing', 'slice_order', 'check_k', 'brute_force', 'SearchResult', 'decode', 'search_result', 'warm_up',
-           'slice_given', 'random_search']
+__all__ = ['optimal_slicing', 'NoFit', 'check_finite', 'check_cap', 'no_fit', 'slice_order', 'brute_force', 'SearchResult',
+           'decode', 'search_result', 'warm_up', 'kernels_cached', 'slice_given', 'random_search']
 
 # %% ../nbs/03_slicing.ipynb #767d9aab
 @njit(cache=True, nogil=True)
@@ -95,31 +96,59 @@ def optimal_slicing(d,  # `OrderData` of the order to slice
     if cutoff < np.inf: return _slice_dp(d, k, cutoff)
     heaviest = np.max(d.work_prefix[1:] - d.work_prefix[:-1])
     cap = 1.25 * max(work / k, heaviest)
-    if cap <= 0.0: cap = everything / k if everything > 0.0 else 1.0
-    while True:
+    if not cap > 0.0: cap = everything / k if everything > 0.0 else 1.0  # `not >`: NaN from overflowing sums too
+    if not cap > 0.0: cap = 1.0
+    while True:  # ends: doubling reaches inf, and the run with cap = inf is the last
         value, stage = _slice_dp(d, k, cap)
-        if value < np.inf or cap > everything: return value, stage
+        if value < np.inf or cap > everything or cap == np.inf: return value, stage
         cap *= 2.0
 
 # %% ../nbs/03_slicing.ipynb #318e034d
+class NoFit(GraphError):
+    "No slicing of the orders tried fits the hard memory cap: a fact about those orders, not a proof of infeasibility."
+    def __init__(self, fact: str,  # what was tried and failed
+                 hint: str = ""):  # what to try instead
+        super().__init__(f"{fact}; {hint}" if hint else fact)
+        self.fact = fact
+
+def check_finite(q: Contracted, cost_model: CostModel):
+    "Refuse a problem whose costs add up beyond 1e300: float sums of them could overflow."
+    cm = cost_model
+    with np.errstate(over="ignore"):  # an overflowing sum is what this looks for
+        terms = [q.work.sum(), (cm.c_in + cm.c_out) * q.tensor_size.sum() if cm.c_in + cm.c_out > 0 else 0.0,
+                 cm.c_ov * q.param.sum() if cm.memory_limit is not None and cm.c_ov > 0 else 0.0]
+    if not sum(terms) <= 1e300:
+        raise GraphError("the costs of this graph add up to more than 1e300, where sums overflow: rescale its numbers")
+
+# %% ../nbs/03_slicing.ipynb #5c1f0a11
+def _cut(q, order, k, cost_model, cutoff=math.inf):
+    "The kernel's answer for a checked `order`: (bottleneck or inf, stage of every block)."
+    d = order_data(q, order, cost_model)
+    value, stage = optimal_slicing(d, min(int(k), max(q.n, 1)), float(cutoff))
+    block_stage = np.empty(q.n, np.int64); block_stage[d.order] = stage
+    return float(value), block_stage
+
+def check_cap(q: Contracted, k: int, cost_model: CostModel):
+    "Raise 'infeasible: ...' when a cheap fact proves that no split fits the memory cap (a block or the total too big)."
+    if (why := cap_violation(q, k, cost_model)): raise GraphError(f"infeasible: {why}")
+
+def no_fit(q: Contracted, k: int, cost_model: CostModel, tried: str, hint: str = "") -> GraphError:
+    "The error when no slicing of the orders `tried` fits the memory cap: a proof when a cheap one exists."
+    if cost_model.memory_cap is None: return GraphError("no slicing has a finite bottleneck: the costs overflow")
+    check_cap(q, k, cost_model)
+    cap = cost_model.memory_cap
+    return NoFit(f"{tried} cannot be sliced into {k} stages under the memory cap of {cap:g} per stage", hint)
+
 def slice_order(q: Contracted,  # the contracted problem
                 order,  # a topological order of its blocks
                 k: int,  # most stages, >= 1
                 cost_model: CostModel = CostModel(),
                 cutoff: float = math.inf):  # only slicings strictly better than this count
     "Optimal slicing of `order` into at most `k` stages: (bottleneck, stage of every block)."
-    check_k(k)
-    d = order_data(q, check_order(q, order), cost_model)
-    value, stage = optimal_slicing(d, int(k), float(cutoff))
-    if math.isinf(value) and math.isinf(cutoff):
-        raise GraphError(f"no split into {k} stages fits the memory cap of {cost_model.memory_cap:g} bytes per stage")
-    block_stage = np.empty(q.n, np.int64); block_stage[d.order] = stage
-    return float(value), block_stage
-
-def check_k(k):
-    "Raise a clear error unless `k` is an integer >= 1."
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise GraphError(f"k must be an integer >= 1, got {k!r}")
+    check_k(k); check_finite(q, cost_model)
+    value, block_stage = _cut(q, check_order(q, order), k, cost_model, cutoff)
+    if math.isinf(value) and math.isinf(cutoff): raise no_fit(q, k, cost_model, "this order")
+    return value, block_stage
 
 # %% ../nbs/03_slicing.ipynb #3ba11534
 def brute_force(graph: Graph, k: int, cost_model: CostModel = CostModel()):
@@ -158,16 +187,21 @@ class SearchResult(NamedTuple):
     method: str
     seconds: float  # ordering, segment set-up and DP only
     history: list = []  # best bottleneck after each generation (BRKGA) or order (random-N)
+    evaluations: int = 0  # orders sliced
+    planned: int = 0  # orders the budget allows
+    stopped: str = ""  # why it ended before its budget: "time_limit", "target" (a lower bound was met), or ""
 
 def decode(q: Contracted, keys, k: int, cost_model: CostModel, cutoff: float = math.inf):
     "Keys -> Kahn order -> optimal slicing: (bottleneck, stage of every block)."
     order = kahn_order(q.succ_ptr, q.succ_idx, q.indegree, keys_to_rank(keys))
     return slice_order(q, order, k, cost_model, cutoff)
 
-def search_result(q: Contracted, block_stage, k, cost_model, method, seconds, history=()) -> SearchResult:
+def search_result(q: Contracted, block_stage, k, cost_model, method, seconds, history=(),
+                  evaluations=0, planned=0, stopped="") -> SearchResult:
     "Wrap a block assignment as a validated, normalised `SearchResult`."
     part = Partition(q.graph, q.expand(block_stage), k).validate().normalized()
-    return SearchResult(part, part.bottleneck(cost_model), method, seconds, list(history))
+    return SearchResult(part, part.bottleneck(cost_model), method, seconds, list(history),
+                        evaluations, planned, stopped)
 
 # %% ../nbs/03_slicing.ipynb #0e12fe4a
 def warm_up():
@@ -175,13 +209,23 @@ def warm_up():
     q = Contracted(diamond())
     decode(q, np.zeros(q.n), 2, CostModel(memory_limit=5.0, memory_cap=100.0))
 
+def kernels_cached(kernels=(kahn_order, keys_to_rank, optimal_slicing)) -> bool | None:
+    "Whether numba's disk cache holds fresh compiled code for every kernel in `kernels` (None: cannot tell)."
+    try: return all(bool(f._cache._cache_file._load_index()) for f in kernels)
+    except Exception: return None  # not a cached dispatcher, or numba's cache layout changed
+
 def slice_given(graph: Graph, k: int, cost_model: CostModel = CostModel()) -> SearchResult:
     "The optimal slicing of the graph's given order (method `slice`)."
-    q = Contracted(graph)
+    check_k(k)
+    q = Contracted(graph); check_finite(q, cost_model); check_cap(q, k, cost_model)
     warm_up(); t0 = time.perf_counter()
-    value, stage = slice_order(q, q.given_order, k, cost_model)
-    return search_result(q, stage, k, cost_model, "slice", time.perf_counter() - t0)
+    value, stage = _cut(q, q.given_order, k, cost_model)
+    if math.isinf(value):
+        raise no_fit(q, k, cost_model, "the given order", "other orders may fit: search them (random-N, brkga-N), "
+                     "or use solve, which can prove that none does")
+    return search_result(q, stage, k, cost_model, "slice", time.perf_counter() - t0, evaluations=1, planned=1)
 
+# %% ../nbs/03_slicing.ipynb #9d1e5b21
 def random_search(graph: Graph, k: int, cost_model: CostModel = CostModel(),
                   n_orders: int = 100,  # random orders to slice
                   seed: int = 0,
@@ -190,14 +234,23 @@ def random_search(graph: Graph, k: int, cost_model: CostModel = CostModel(),
                   progress: bool = True) -> SearchResult:  # tqdm bar on stderr for runs over a second
     "Best optimal slicing over `n_orders` random topological orders (method `random-N`)."
     check_k(k)
-    q = Contracted(graph)
+    if n_orders < 1: raise GraphError(f"random-N needs N >= 1 orders, got {n_orders}")
+    q = Contracted(graph); check_finite(q, cost_model); check_cap(q, k, cost_model)
     rng = np.random.default_rng(seed)
     warm_up(); t0 = time.perf_counter()
-    best, best_stage, history = math.inf, None, []
-    for _ in tqdm(range(n_orders), desc=f"random-{n_orders}", delay=1.0, disable=not progress, leave=False):
-        value, stage = decode(q, rng.random(q.n), k, cost_model, cutoff=best)
-        if value < best: best, best_stage = value, stage
-        history.append(best)
-        if best <= target or (time_limit is not None and time.perf_counter() - t0 > time_limit): break
-    if best_stage is None: value, best_stage = slice_order(q, q.given_order, k, cost_model)  # raises when infeasible
-    return search_result(q, best_stage, k, cost_model, f"random-{n_orders}", time.perf_counter() - t0, history)
+    best, best_stage, history, stopped = math.inf, None, [], ""
+    bar = tqdm(total=n_orders, desc=f"random-{n_orders}", unit="order", delay=1.0, disable=not progress, leave=False)
+    with bar:
+        while len(history) < n_orders:
+            order = kahn_order(q.succ_ptr, q.succ_idx, q.indegree, keys_to_rank(rng.random(q.n)))
+            value, stage = _cut(q, order, k, cost_model, best)  # inf: no better slicing (or none under the cap)
+            if value < best: best, best_stage = value, stage
+            history.append(best); bar.update()
+            if best <= target: stopped = "target"; break
+            if time_limit is not None and time.perf_counter() - t0 > time_limit and len(history) < n_orders:
+                stopped = "time_limit"; break
+    if best_stage is None:
+        raise no_fit(q, k, cost_model, f"none of the {len(history)} random orders", "that proves nothing about other "
+                     "orders: solve can prove whether any split fits")
+    return search_result(q, best_stage, k, cost_model, f"random-{n_orders}", time.perf_counter() - t0, history,
+                         len(history), n_orders, stopped)

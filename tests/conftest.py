@@ -1,3 +1,10 @@
+import os, tempfile
+
+# Compiled kernels are cached on disk by numba; a cache left by an earlier run (or by an edited notebook)
+# would let a test pass on stale code. Every test run compiles into a fresh folder of its own.
+os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="pipeline_nb-numba-")
+
+
 def pytest_addoption(parser):
     parser.addoption("--slow", action="store_true", default=False,
                      help="also run notebook cells flagged `#| slow` (long benchmarks and real-graph sweeps)")

@@ -1,0 +1,101 @@
+"""Explorer latency: how long one control change takes to reach the screen.
+
+On `onnx/resnet50` (176 nodes, costed on an A100) at k <= 16, warm (the kernels compiled, the
+workload loaded, one full update done), every control change is timed from setting the widget's
+value to the new split, bounds, table and picture of the tab in view being in place ("paint"), and
+to the end of the job, k curve included ("done"). The debounce (the quiet time the explorer waits
+for before it starts) is set to 0 here and reported separately: in a notebook it adds to both.
+
+    python bench/bench_explorer.py [--quick] [--out bench/results/explorer.json]
+
+`paint_cpu` and `done_cpu` are the process's CPU seconds over the same spans: on a machine shared
+with other work the wall-clock figures grow with the load, the CPU time much less; for the
+single-threaded parts (slicing, bounds, drawing) it is what the wall clock shows on an idle machine.
+
+Scenarios: k to a value not seen yet (the split is computed) and back to one seen (cached), for
+the given order (`slice`) and for `brkga-100`; a second ordering switched on; the bandwidth and the
+memory limit changed (the k curve is recomputed); each tab opened. Figures are medians and maxima
+over the changes of a scenario; timings depend on the machine's load, which is recorded.
+"""
+import argparse, json, os, statistics, time
+from pathlib import Path
+
+from pipeline_nb.widgets import TABS, Explorer
+
+
+def timed(ex: Explorer, change) -> dict:
+    "Apply `change` to the explorer; seconds to the first paint and to the end of the job."
+    t0, cpu = time.perf_counter(), time.process_time()
+    change()
+    ex.wait()
+    return dict(paint=ex.timings.get("update", float("nan")), paint_cpu=ex.timings.get("update_cpu", float("nan")),
+                done=time.perf_counter() - t0, done_cpu=time.process_time() - cpu)
+
+
+def scenario(ex: Explorer, changes) -> dict:
+    runs = [timed(ex, c) for c in changes]
+    out = {"changes": len(runs)}
+    for key in ("paint", "paint_cpu", "done", "done_cpu"):
+        values = [r[key] for r in runs]
+        out[f"{key}_median_s"], out[f"{key}_max_s"] = statistics.median(values), max(values)
+    return out
+
+
+def setter(widget, value):
+    return lambda: setattr(widget, "value", value)
+
+
+def main(quick: bool, out: Path):
+    load_before = os.getloadavg()
+    t0 = time.perf_counter()
+    ex = Explorer("onnx/resnet50", k=4, k_range=(1, 16), debounce=0.0).wait()  # loads, compiles, fills the curve
+    results = {"graph": "onnx/resnet50", "n": ex.view.workload.graph.n, "k_max": 16, "debounce_default_s": 0.1,
+               "cold_start_s": time.perf_counter() - t0, "cpus": os.cpu_count()}
+    ks = [2, 8, 16] if quick else list(range(1, 17))
+    rows = {}
+    for method in ("slice", "brkga-100"):
+        timed(ex, setter(ex.method, method))  # the curve of this ordering, k = 1..16, is now cached
+        ex.k_range.value = (1, 1)  # so that new k values below are computed by the change itself
+        ex.wait()
+        fresh = [k for k in range(17, 33)][: len(ks)]
+        rows[f"k, new value, {method}"] = scenario(ex, [setter(ex.k, k) for k in fresh])
+        rows[f"k, seen value, {method}"] = scenario(ex, [setter(ex.k, k) for k in ks])
+        ex.k_range.value = (1, 16)
+        ex.wait()
+    ex.method.value, ex.k.value = "slice", 8
+    ex.wait()
+    rows["compare with brkga-100 on/off"] = scenario(ex, [setter(ex.compare, "brkga-100"), setter(ex.compare, "none")] *
+                                                     (1 if quick else 3))
+    base = ex.c_in.value
+    rows["bandwidth (new cost model, curve recomputed)"] = scenario(
+        ex, [setter(ex.bandwidth, 1 / (base * f)) for f in ((2, 4) if quick else (2, 4, 8, 0.5))])
+    rows["memory limit (new cost model, curve recomputed)"] = scenario(
+        ex, [setter(ex.memory_limit, x) for x in (("4e7", "none") if quick else ("4e7", "2e7", "1e7", "none"))])
+    tab_times = {}
+    for i, tab in enumerate(TABS):
+        ex._drawn.pop(tab, None)
+        t = time.perf_counter(); ex.tabs.selected_index = i; tab_times[tab] = time.perf_counter() - t
+    ex.tabs.selected_index = 0
+    results["scenarios"] = rows
+    results["open_tab_s"] = tab_times
+    results["loadavg_before"], results["loadavg_after"] = load_before, os.getloadavg()
+    width = max(map(len, rows))
+    columns = ("paint", "paint_cpu", "done", "done_cpu")
+    print(f"{'control change (seconds: median / max)':<{width}}  " + " ".join(f"{c:>13}" for c in columns))
+    for name, r in rows.items():
+        print(f"{name:<{width}}  " + " ".join(f"{r[c + '_median_s']:6.3f}/{r[c + '_max_s']:6.3f}" for c in columns))
+    print("open a tab (draw it):", ", ".join(f"{t} {s:.3f}" for t, s in tab_times.items()))
+    print(f"cold start {results['cold_start_s']:.1f} s; load average {load_before[0]:.1f} before, "
+          f"{results['loadavg_after'][0]:.1f} after, on {os.cpu_count()} CPUs")
+    if not quick:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=1) + "\n")
+        print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="a few changes per scenario; prints, writes no JSON")
+    ap.add_argument("--out", type=Path, default=Path("bench/results/explorer.json"))
+    args = ap.parse_args()
+    main(args.quick, args.out)
