@@ -7,7 +7,8 @@ graph's given order with the default CostModel, it measures (median of --repeats
 - setup:    `order_data(q, check_order(q, order), cm)`, the segment structure the DP reads;
 - slice:    `optimal_slicing(d, k)` (numba, kernels loaded and run once before timing);
 - total:    `slice_order(q, order, k, cm)` end to end, i.e. set-up + slicing as the library runs it;
-- C:        bench/slice_dp.c, the same algorithm in plain C, on the same OrderData arrays;
+- C:        bench/slice_dp.c, the previous numba algorithm (columns rebuilt by fill_column, an argmin
+            table) in plain C, on the same OrderData arrays;
 - memory:   the DP's arrays counted analytically (O(n k), see `dp_bytes`), and the growth of the
             process's peak RSS during one slicing, in a fresh subprocess per (n, k, implementation).
 
@@ -91,8 +92,8 @@ def median_times(repeats: int, **fs) -> dict:
             **{f"{name}_min_s": min(t) for name, t in times.items()}}
 
 def dp_bytes(n: int, k: int, tensors: int) -> int:
-    "Bytes allocated by one `_slice_dp` call: dp and start ((k+1) x (n+1)), reach, col, stamp, stage."
-    return 8 * (2 * (k + 1) * (n + 1) + (k + 1) + n + tensors + n)
+    "Bytes one `_slice_dp` call allocates: dp ((k+1) x (n+1)), low, reach, cost, the sweep, the cuts' arrays."
+    return 8 * ((k + 1) * (n + 1) + 2 * (k + 1) + 5 * n + 3 * tensors + 1)
 
 def proc_status(field: str) -> int:
     "A VmXXX field of /proc/self/status, in bytes."
@@ -164,8 +165,8 @@ def table(rows) -> str:
     line = lambda cells: "  ".join(x.rjust(w) for x, w in zip(cells, widths))
     return "\n".join([line(head), line(["-" * w for w in widths])] + [line(b) for b in body])
 
-MEMORY_NOTE = ("dp_bytes: bytes of the arrays one _slice_dp call allocates, 8*(2(k+1)(n+1) + (k+1) + 2n + tensors) "
-               "(dp, start, reach, col, stage, stamp): O(n k), no n x n table (nxn_table_bytes shows what one would take). "
+MEMORY_NOTE = ("dp_bytes: bytes of the arrays one _slice_dp call allocates, 8*((k+1)(n+1) + 2(k+1) + 5n + 3 tensors + 1) "
+               "(dp, low, reach, cost, sweep comm/made/seen/total, cuts col/stamp/stage twice): O(n k), no n x n table (nxn_table_bytes shows what one would take). "
                "rss_numba / rss_c: in a fresh subprocess per (n, k, implementation), after set-up and loading the kernels, VmHWM is reset "
                "(echo 5 > /proc/self/clear_refs) and the growth of VmHWM over VmRSS during one slicing is recorded; it "
                "includes allocator and page-granularity effects: pages reused from earlier frees do not count, so it can be below dp_bytes.")

@@ -29,7 +29,7 @@ def decode_population(p,  # `Problem`
     "Bottleneck of the sort-and-slice decoding of every row of `keys`."
     fitness = np.empty(len(keys))
     for i in prange(len(keys)):
-        order = kahn_order(p.succ_ptr, p.succ_idx, p.indegree, keys_to_rank(keys[i]))
+        order = kahn_order(p.succ_ptr, p.succ_idx, p.indegree, keys[i])  # ties by node id, as keys_to_rank breaks them
         fitness[i] = optimal_slicing(arrange(p, order), k, cutoff)[0]
     return fitness
 

@@ -14,7 +14,7 @@ from .importers import costed_workload, import_onnx, onnx_light_models
 from .io import Workload, load, shared_data
 
 # %% auto #0
-__all__ = ['random_layered', 'regal_like', 'cnn_like', 'transformer_like', 'list_graphs', 'load_graph']
+__all__ = ['random_layered', 'regal_like', 'cnn_like', 'transformer_like', 'nasnet_like', 'list_graphs', 'load_graph']
 
 # %% ../nbs/09_datasets.ipynb #67d3c314
 def _unit_costs(rng: np.random.Generator,
@@ -129,10 +129,10 @@ def _conv_bn(ops, x, cout, k, stride=1):
 def _conv_bn_relu(ops, x, cout, k, stride=1):
     return ops.elementwise("Relu", [_conv_bn(ops, x, cout, k, stride)])
 
-def _max_pool(ops, x, k, stride):
+def _pool(ops, x, k, stride, op="MaxPool"):
     c, h, w = ops.shape[x]
     shape = (c, -(-h // stride), -(-w // stride))
-    return ops.add("MaxPool", [x], shape, math.prod(shape) * k * k)
+    return ops.add(op, [x], shape, math.prod(shape) * k * k)
 
 def _residual(ops, x, cout, stride):
     y = _conv_bn_relu(ops, x, cout // 4, 1)
@@ -148,7 +148,7 @@ def _inception(ops, x, cout, rng):
     branches = [_conv_bn_relu(ops, x, w1, 1),
                 _conv_bn_relu(ops, _conv_bn_relu(ops, x, max(8, w3 // 2), 1), w3, 3),
                 _conv_bn_relu(ops, _conv_bn_relu(ops, x, max(8, w5 // 4), 1), w5, 5),
-                _conv_bn_relu(ops, _max_pool(ops, x, 3, 1), wp, 1)]
+                _conv_bn_relu(ops, _pool(ops, x, 3, 1), wp, 1)]
     return ops.add("Concat", branches, (cout, *ops.shape[x][1:]), 0)
 
 _CNN_STAGES = [(256, 1, 3), (512, 2, 4), (1024, 2, 6), (2048, 2, 3)]  # channels, stride of the first block, share of blocks
@@ -175,7 +175,7 @@ def cnn_like(n: int = 1000,  # operators wanted: the graph has n to n + 19
     rng = np.random.default_rng(seed)
     counts, kinds = _cnn_plan(n, rng.random(n // 10 + 1) < inception)
     ops = _Ops(batch)
-    x = _max_pool(ops, _conv_bn_relu(ops, ops.external((3, 224, 224)), 64, 7, 2), 3, 2)
+    x = _pool(ops, _conv_bn_relu(ops, ops.external((3, 224, 224)), 64, 7, 2), 3, 2)
     block = 0
     for (channels, stride, _), count in zip(_CNN_STAGES, counts):
         for j in range(count):
@@ -216,11 +216,116 @@ def transformer_like(n: int = 1000,  # operators wanted: the graph has n to n + 
     linear(norm(x), vocab)
     return ops.workload(np.random.default_rng(seed), device, time_unit, dict(family="transformer_like", seed=seed, layers=layers))
 
+# %% ../nbs/09_datasets.ipynb #362c890e
+# NASNet-A (Zoph et al. 2018): per block (input, op, input, op); inputs 0 = h[i-2], 1 = h[i-1], 2 + b = block b
+_NASNET_A = {
+    "normal": [(1, "sep3", 1, "identity"), (0, "sep3", 1, "sep5"), (1, "avg3", 0, "identity"),
+               (0, "avg3", 0, "avg3"), (0, "sep5", 0, "sep3")],
+    "reduction": [(0, "sep7", 1, "sep5"), (1, "max3", 0, "sep7"), (1, "avg3", 0, "sep5"),
+                  (1, "max3", 2, "sep3"), (2, "avg3", 3, "identity")]}
+_NAS_OPS = ["sep3", "sep5", "sep7", "avg3", "max3", "identity"]
+
+def _random_cell(rng):
+    "Five blocks drawn from the NASNet search space: inputs among the cell inputs and earlier blocks, any ops."
+    blocks = []
+    for b in range(5):
+        a, c = (int(i) for i in rng.integers(0, 2 + b, 2))
+        op_a, op_c = (_NAS_OPS[i] for i in rng.integers(0, len(_NAS_OPS), 2))
+        if op_a == op_c == "identity" and a == c: op_c = "avg3"  # adding a tensor to itself is no block
+        blocks.append((a, op_a, c, op_c))
+    return blocks
+
+
+# %% ../nbs/09_datasets.ipynb #538d1a8b
+def _relu_conv_bn(ops, x, cout, stride=1):
+    "ReLU, 1x1 convolution, batch norm: how a cell adapts its inputs (and a strided identity) to its width."
+    return _conv_bn(ops, ops.elementwise("Relu", [x]), cout, 1, stride)
+
+def _separable(ops, x, k, stride):
+    "NASNet's separable convolution: twice ReLU, depthwise k x k, pointwise 1x1, batch norm (8 operators)."
+    for rep in range(2):
+        c, h, w = ops.shape[x]
+        s = stride if rep == 0 else 1
+        shape = (c, -(-h // s), -(-w // s))
+        dw = ops.add("DepthwiseConv", [ops.elementwise("Relu", [x])], shape, 2 * math.prod(shape) * k * k, c * k * k)
+        x = ops.elementwise("BatchNormalization", [_conv(ops, dw, c, 1)], 2, 4 * c)
+    return x
+
+def _branch(ops, x, op, stride):
+    "One branch of a block: a separable convolution, a 3 x 3 pooling or the identity."
+    if op.startswith("sep"): return _separable(ops, x, int(op[3:]), stride)
+    if op in ("avg3", "max3"): return _pool(ops, x, 3, stride, "AveragePool" if op == "avg3" else "MaxPool")
+    return x if stride == 1 else _relu_conv_bn(ops, x, ops.shape[x][0], stride)  # a strided identity must downsample
+
+
+# %% ../nbs/09_datasets.ipynb #0ef929c7
+def _nas_cell(ops, prev2, prev, filters, blocks, reduction):
+    "A cell on inputs h[i-2], h[i-1]: five two-branch blocks, their outputs concatenated; returns the concat."
+    stride = 2 if reduction else 1
+    h = ops.shape[prev][1]
+    states = [_relu_conv_bn(ops, prev2, filters, 2 if ops.shape[prev2][1] > h else 1),  # h[i-2] may have twice the pixels
+              _relu_conv_bn(ops, prev, filters)]
+    for a, op_a, b, op_b in blocks:  # ops on the cell inputs carry the stride, ops on earlier blocks do not
+        branches = [_branch(ops, states[i], op, stride if i < 2 else 1) for i, op in ((a, op_a), (b, op_b))]
+        states.append(ops.elementwise("Add", branches))
+    out = states[2:]
+    return ops.add("Concat", out, (5 * filters, *ops.shape[out[0]][1:]), 0)
+
+
+# %% ../nbs/09_datasets.ipynb #424dbb8d
+def _cell_size(blocks, reduction: bool) -> int:
+    "Operators in one cell, counted by building it on a small input."
+    ops = _Ops(1)
+    x = ops.external((8, 8, 8))
+    _nas_cell(ops, x, x, 8, blocks, reduction)
+    return len(ops.names)
+
+def _nas_plan(n: int, normal_ops: int, reduction_ops: int):
+    "Normal cells per stage: the fewest (spread over three stages) giving at least n operators."
+    fixed = 2 + 4 * reduction_ops + 3  # stem, two stem and two inner reduction cells, head
+    cells = max(0, -(-(n - fixed) // normal_ops))
+    return [cells // 3 + (s < cells % 3) for s in range(3)]
+
+def nasnet_like(n: int = 1000,  # operators wanted: at least n, less than one normal cell more (NASNet-A: n + 54; >= 229)
+                seed: int = 0,  # random seed: kernel efficiencies, and the cells when `genotype="random"`
+                filters: int = 96,  # block width in the first stage; doubles at every reduction
+                genotype: str = "nasnet-a",  # "nasnet-a", or "random": cells drawn from the search space by `seed`
+                batch: int = 1,  # images per inference
+                device="v100",  # device preset name or `Device`
+                time_unit: str = "s") -> Workload:
+    "A NASNet-like workload of normal and reduction cells, costed on `device`."
+    if n < 1: raise GraphError(f"nasnet_like: n must be >= 1, got {n}")
+    if genotype not in ("nasnet-a", "random"):
+        raise GraphError(f"nasnet_like: genotype must be 'nasnet-a' or 'random', got {genotype!r}")
+    rng = np.random.default_rng(seed)
+    cells = _NASNET_A if genotype == "nasnet-a" else {"normal": _random_cell(rng), "reduction": _random_cell(rng)}
+    sizes = {kind: _cell_size(blocks, kind == "reduction") for kind, blocks in cells.items()}
+    plan = _nas_plan(n, sizes["normal"], sizes["reduction"])
+    ops = _Ops(batch)
+    stem = _conv_bn(ops, ops.external((3, 224, 224)), 32, 3, 2)
+    kinds = [("reduction", filters // 4), ("reduction", filters // 2)]  # two stem cells: 112 -> 56 -> 28 pixels
+    for s, count in enumerate(plan):
+        kinds += [("normal", filters * 2 ** s)] * count + ([("reduction", filters * 2 ** (s + 1))] if s < 2 else [])
+    h, ends = [stem, stem], [len(ops.names)]
+    for kind, width in kinds:
+        h = [h[1], _nas_cell(ops, h[0], h[1], width, cells[kind], kind == "reduction")]
+        ends.append(len(ops.names))
+    top = ops.elementwise("Relu", [h[1]])
+    pooled = ops.add("GlobalAveragePool", [top], (ops.shape[top][0],), math.prod(ops.shape[top]))
+    ops.add("Gemm", [pooled], (1000,), 2 * ops.shape[pooled][0] * 1000, ops.shape[pooled][0] * 1000 + 1000)
+    cell = np.repeat(np.arange(-1, len(kinds) + 1), np.diff([0, *ends, len(ops.names)]))  # -1: stem, len(kinds): head
+    meta = dict(family="nasnet_like", seed=seed, genotype=genotype, normal_per_stage=plan,
+                cell_kind=[k for k, _ in kinds], cell=cell.tolist())
+    return ops.workload(rng, device, time_unit, meta)
+
+
 # %% ../nbs/09_datasets.ipynb #3d6d08dc
 _GENERATORS = {"layered": lambda n, seed, device: Workload(random_layered(n, seed=seed), CostModel()),
                "regal": lambda n, seed, device: Workload(regal_like(n, seed=seed), CostModel()),
                "cnn": lambda n, seed, device: cnn_like(n, seed=seed, device=device or "v100"),
-               "transformer": lambda n, seed, device: transformer_like(n, seed=seed, device=device or "a100")}
+               "transformer": lambda n, seed, device: transformer_like(n, seed=seed, device=device or "a100"),
+               "nasnet": lambda n, seed, device: nasnet_like(n, seed=seed, device=device or "v100")}
+_LISTED_SIZES = {"nasnet": (600, 1000, 2000, 10000)}  # other families: 100, 1000, 10000
 
 def _shared_files() -> dict[str, Path]:
     "Registry name -> file of the shared real inference graphs (empty without the shared data)."
@@ -236,7 +341,8 @@ def _shared_files() -> dict[str, Path]:
 
 def list_graphs() -> list[str]:
     "Names `load_graph` accepts: the shared real graphs (when present), the ONNX light models, generated examples."
-    generated = [f"gen/{family}-{n}-seed0" for family in _GENERATORS for n in (100, 1000, 10000)]
+    generated = [f"gen/{family}-{n}-seed0" for family in _GENERATORS
+                 for n in _LISTED_SIZES.get(family, (100, 1000, 10000))]
     return [*_shared_files(), *(f"onnx/{x}" for x in onnx_light_models()), *generated]
 
 def load_graph(name: str,  # a name from `list_graphs`, or any gen/FAMILY-N-seedS

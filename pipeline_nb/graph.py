@@ -79,16 +79,21 @@ class Units(NamedTuple):
 
 # %% ../nbs/00_graph.ipynb #0d2f58e4
 @njit(cache=True, nogil=True)
+def _first(rank, a, b):
+    "Whether node a comes before node b: smaller rank, ties by node id."
+    return rank[a] < rank[b] or (rank[a] == rank[b] and a < b)
+
+@njit(cache=True, nogil=True)
 def kahn_order(succ_ptr, succ_idx, indegree, rank):
-    "Topological order taking the ready node of smallest `rank` first; shorter than n iff there is a cycle."
+    "Topological order popping the ready node of smallest `rank` (ties by node id); shorter than n iff there is a cycle."
     n = len(rank)
     deg = indegree.copy()
-    heap = np.empty(n, np.int64)  # binary min-heap of nodes keyed by rank
+    heap = np.empty(n, np.int64)  # binary min-heap of nodes keyed by (rank, node id)
     size = 0
     for v in range(n):
         if deg[v] == 0:
             i = size; size += 1
-            while i > 0 and rank[heap[(i - 1) // 2]] > rank[v]:
+            while i > 0 and _first(rank, v, heap[(i - 1) // 2]):
                 heap[i] = heap[(i - 1) // 2]; i = (i - 1) // 2
             heap[i] = v
     order = np.empty(n, np.int64)
@@ -99,18 +104,19 @@ def kahn_order(succ_ptr, succ_idx, indegree, rank):
         while True:  # sift the last element down from the root
             c = 2 * i + 1
             if c >= size: break
-            if c + 1 < size and rank[heap[c + 1]] < rank[heap[c]]: c += 1
-            if rank[heap[c]] >= rank[last]: break
+            if c + 1 < size and _first(rank, heap[c + 1], heap[c]): c += 1
+            if not _first(rank, heap[c], last): break
             heap[i] = heap[c]; i = c
         if size > 0: heap[i] = last
         for e in range(succ_ptr[v], succ_ptr[v + 1]):
             w = succ_idx[e]; deg[w] -= 1
             if deg[w] == 0:
                 i = size; size += 1
-                while i > 0 and rank[heap[(i - 1) // 2]] > rank[w]:
+                while i > 0 and _first(rank, w, heap[(i - 1) // 2]):
                     heap[i] = heap[(i - 1) // 2]; i = (i - 1) // 2
                 heap[i] = w
     return order[:count]
+
 
 # %% ../nbs/00_graph.ipynb #cb62d42f
 def csr(n: int, src: np.ndarray, dst: np.ndarray):

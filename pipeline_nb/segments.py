@@ -14,7 +14,7 @@ from .graph import Contracted, CostModel, GraphError
 
 # %% auto #0
 __all__ = ['unsigned', 'Problem', 'problem', 'OrderData', 'arrange', 'order_data', 'check_order', 'SegmentTable', 'fill_column',
-           'column_costs']
+           'Sweep', 'sweep', 'sweep_column', 'column_costs']
 
 # %% ../nbs/02_segments.ipynb #d3a967c8
 class Problem(NamedTuple):
@@ -156,6 +156,67 @@ def fill_column(d,  # `OrderData`
         out[unsigned(count)] = work + p.c_in * sizein + p.c_out * sizeout + p.c_ov * max(0.0, param - p.memory_limit)
         count += 1
     return count
+
+# %% ../nbs/02_segments.ipynb #5e157bcb
+class Sweep(NamedTuple):
+    "State of a left-to-right sweep over the columns of an order (see `sweep_column`)."
+    comm: np.ndarray  # comm[l] + total: communication cost of positions l..r-1 (l from the column's first left end)
+    made: np.ndarray  # position of each tensor's producer
+    seen: np.ndarray  # position of each tensor's latest consumer so far, its producer's before any
+    total: np.ndarray  # [charge common to every segment ending at r]
+
+@njit(cache=True, nogil=True)
+def sweep(d):
+    "A sweep over the order of `d`, before its first column."
+    n, t = len(d.order), len(d.first)
+    return Sweep(np.empty(n), np.empty(t, np.int64), np.empty(t, np.int64), np.zeros(1))
+
+@njit(cache=True, nogil=True)
+def _left_end(d, r, work_cap):
+    "Smallest l whose segment l..r-1 has work below `work_cap` and param within the memory cap (binary search)."
+    work_r, param_r, memory_cap = d.work_prefix[r], d.param_prefix[r], d.p.memory_cap
+    lo, hi = 0, r  # the empty segment r..r-1 always qualifies
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if work_r - d.work_prefix[mid] >= work_cap or param_r - d.param_prefix[mid] > memory_cap: lo = mid + 1
+        else: hi = mid
+    return lo
+
+@njit(cache=True, nogil=True)
+def _add(a, lo, hi, x):
+    "a[lo..hi] += x."
+    for l in range(unsigned(lo), unsigned(hi + 1)): a[l] += x
+
+
+# %% ../nbs/02_segments.ipynb #724c9cd5
+@njit(cache=True, nogil=True)
+def sweep_column(d,  # `OrderData`
+                 s,  # `Sweep` of `d`, after column r-1
+                 r,  # the next column: right end (exclusive) of its segments
+                 work_cap,  # the column starts after the last left end whose segment's work reaches this
+                 out):  # buffer over positions: out[l] = cost of positions l..r-1
+    "Advance `s` to column `r`, fill `out[l]` for the column's left ends l and return the first one."
+    p, a = d.p, r - 1
+    lo = _left_end(d, r, work_cap)
+    v = d.order[a]
+    total = s.total[0]
+    s.comm[a] = -total
+    for e in range(p.out_ptr[v], p.out_ptr[v + 1]):
+        t = p.out_idx[e]
+        total += p.c_out * p.tensor_size[t]
+        s.made[t] = a; s.seen[t] = a
+    for e in range(p.in_ptr[v], p.in_ptr[v + 1]):
+        t = p.in_idx[e]
+        total += p.c_in * p.tensor_size[t]
+        _add(s.comm, lo, s.seen[t], -p.c_in * p.tensor_size[t])  # these already receive it
+        s.seen[t] = a
+        if d.last[t] == a: _add(s.comm, lo, s.made[t], -p.c_out * p.tensor_size[t])  # these no longer send it
+    s.total[0] = total
+    work_r, param_r = d.work_prefix[r], d.param_prefix[r]
+    for l in range(unsigned(lo), unsigned(r)):
+        overflow = max(0.0, param_r - d.param_prefix[l] - p.memory_limit)
+        out[l] = (work_r - d.work_prefix[l]) + (total + s.comm[l]) + p.c_ov * overflow
+    return lo
 
 # %% ../nbs/02_segments.ipynb #856631ef
 def column_costs(q: Contracted, order, r: int, cost_model: CostModel = CostModel()) -> np.ndarray:

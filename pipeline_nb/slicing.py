@@ -13,56 +13,75 @@ from tqdm.auto import tqdm
 
 from .graph import (Contracted, CostModel, Graph, GraphError, Partition, cap_violation, check_k, kahn_order, keys_to_rank,
                               diamond)
-from .segments import order_data, check_order, fill_column, unsigned
+from .segments import order_data, check_order, fill_column, sweep, sweep_column, unsigned
 
 # %% auto #0
 __all__ = ['optimal_slicing', 'NoFit', 'check_finite', 'check_cap', 'no_fit', 'slice_order', 'brute_force', 'SearchResult',
            'decode', 'search_result', 'warm_up', 'kernels_cached', 'slice_given', 'random_search']
 
-# %% ../nbs/03_slicing.ipynb #3657ebb7
+# %% ../nbs/03_slicing.ipynb #767d9aab
+@njit(cache=True, nogil=True)
+def _min_max(prev, cost, lo, hi):
+    "min over l in lo..hi of max(prev[l], cost[l])."
+    m0 = m1 = m2 = m3 = np.inf  # four independent minima: not bound by one chain of comparisons
+    l, h, one = unsigned(lo), unsigned(hi + 1), unsigned(1)
+    while l + unsigned(4) <= h:
+        m0 = min(m0, max(prev[l], cost[l])); m1 = min(m1, max(prev[l + one], cost[l + one]))
+        m2 = min(m2, max(prev[l + 2 * one], cost[l + 2 * one])); m3 = min(m3, max(prev[l + 3 * one], cost[l + 3 * one]))
+        l += unsigned(4)
+    for i in range(l, h): m0 = min(m0, max(prev[i], cost[i]))
+    return min(min(m0, m1), min(m2, m3))
+
 @njit(cache=True, nogil=True)
 def _slice_dp(d, k, cap):
     n = len(d.order)
     dp = np.full((k + 1, n + 1), np.inf)
-    start = np.full((k + 1, n + 1), -1, np.int64)  # left end of the last segment; -1: use fewer segments
-    reach = np.zeros(k + 1, np.int64)  # largest r with dp[j][r] finite
     dp[:, 0] = 0.0
-    col = np.empty(n)
-    stamp = np.full(len(d.first), -1, np.int64)
-    total = d.work_prefix[n]
+    low = np.full(k + 1, n + 1, np.int64)  # smallest r with dp[j][r] finite (n + 1: none yet)
+    reach = np.zeros(k + 1, np.int64)  # largest r with dp[j][r] finite
+    low[0] = 0
+    cost, s = np.empty(n), sweep(d)  # cost[l] = cost of positions l..r-1
+    total, last_finite = d.work_prefix[n], 0  # last r with some finite dp[j][r]
     for r in range(1, n + 1):
-        count = fill_column(d, r, cap, col, stamp)
-        if count == r and col[r - 1] < cap:  # one segment holds the whole prefix
-            dp[1, r] = col[r - 1]; start[1, r] = 0; reach[1] = r
+        lo = sweep_column(d, s, r, cap, cost)
+        if last_finite < lo: return np.inf, np.full(n, -1, np.int64)  # a dead end: nothing later is reachable
+        found = lo == 0 and cost[0] < cap  # one segment holds the whole prefix
+        if found: dp[1, r] = cost[0]; low[1] = min(low[1], r); reach[1] = r
         # every segment's work is below cap: the prefix needs more than W_r/cap segments and the
-        # rest more than (W - W_r)/cap; other j cannot lead to a slicing below cap (1e-9: rounding)
+        # rest, unless empty, more than (W - W_r)/cap; other j cannot lead to a slicing below cap (1e-9: rounding)
         done = d.work_prefix[r]
-        j_low = max(2, int(done / cap * (1.0 - 1e-9)))
-        j_high = k - int((total - done) / cap * (1.0 - 1e-9))
+        j_low = max(2, int(done / cap * (1.0 - 1e-9)) + 1)
+        j_high = k if r == n else k - int((total - done) / cap * (1.0 - 1e-9)) - 1
         for j in range(j_low, j_high + 1):
             best = dp[j - 1, r]
-            dp[j, r] = best
-            if best < np.inf: reach[j] = r
-            if reach[j - 1] < r - count: continue  # no finite dp[j-1][l] inside the column
-            prev = dp[j - 1]
-            limit = min(best, cap)
-            arg = -1
-            for i in range(count):
-                l = unsigned(r - 1 - i)  # unsigned: no negative-index checks in the hot loop
-                if done - d.work_prefix[l] >= limit: break
-                v = max(prev[l], col[unsigned(i)])
-                if v < limit: limit = v; arg = r - 1 - i
-            if arg >= 0:
-                dp[j, r] = limit; start[j, r] = arg; reach[j] = r
+            first, last = max(lo, low[j - 1]), min(r - 1, reach[j - 1])
+            if first <= last: best = min(best, _min_max(dp[j - 1], cost, first, last))
+            if best < cap:
+                dp[j, r] = best; low[j] = min(low[j], r); reach[j] = r; found = True
+        if found: last_finite = r
+    return _cuts(d, dp, k, cap)
+
+
+# %% ../nbs/03_slicing.ipynb #10632aac
+@njit(cache=True, nogil=True)
+def _cuts(d, dp, k, cap):
+    "Stage of every position of the slicing the DP table `dp` found, and its bottleneck; inf if none below `cap`."
+    n = len(d.order)
     stage = np.full(n, -1, np.int64)  # stage of every position, counted from the end first
     if dp[k, n] == np.inf: return np.inf, stage
-    j, r, s = k, n, 0
+    col, stamp = np.empty(n), np.full(len(d.first), -1, np.int64)
+    j, r, s, value = k, n, 0, 0.0
     while r > 0:
-        l = start[j, r]
-        if l >= 0:
-            stage[l:r] = s; s += 1; r = l
-        j -= 1
-    return dp[k, n], s - 1 - stage
+        if dp[j - 1, r] == dp[j, r]: j -= 1; continue  # fewer segments do as well
+        count = fill_column(d, r, cap, col, stamp)
+        best, arg = np.inf, -1
+        for i in range(count):
+            v = max(dp[j - 1, r - 1 - i], col[i])
+            if v < best: best = v; arg = r - 1 - i
+        stage[arg:r] = s; s += 1; value = max(value, col[r - 1 - arg]); r = arg; j -= 1
+    if value >= cap: return np.inf, np.full(n, -1, np.int64)
+    return value, s - 1 - stage
+
 
 # %% ../nbs/03_slicing.ipynb #1ff32d3f
 @njit(cache=True, nogil=True)
