@@ -207,4 +207,7 @@ def run_model(prob: pulp.LpProblem,  # a minimisation problem, scaled so its coe
     if not time_limit > 0: raise GraphError(f"time limit must be a number > 0, got {time_limit!r}")
     use_highs = solver == "highs" and highs_available()
     r = _solve_highs(prob, time_limit, start, target) if use_highs else _solve_cbc(prob, time_limit)
+    if use_highs and r.status == "error" and (left := time_limit - r.seconds) > 0:  # a HiGHS failure: CBC gets the rest
+        cbc = _solve_cbc(prob, left)
+        r = cbc._replace(seconds=r.seconds + cbc.seconds, message=f"HiGHS: {r.message}; solved by CBC")
     return r._replace(bound=safe_bound(r.bound, row_norm))

@@ -11,8 +11,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 KERNEL = "pipeline_nb/slicing.py"
-# (what the kernel says, what the mutant says): the inner loop over left ends stops one segment short
-MUTATION = ("            for i in range(count):\n", "            for i in range(count - 1):\n")
+# (what the kernel says, what the mutant says): the DP's range of left ends stops one segment short
+MUTATION = ("first, last = max(lo, low[j - 1]), min(r - 1, reach[j - 1])",
+            "first, last = max(lo, low[j - 1]), min(r - 2, reach[j - 1])")
 SELECTION = "test_slicing_dp and (plain or memory_cap or mixed)"
 
 
