@@ -19,7 +19,7 @@ import numpy as np
 from pipeline_nb.brkga import partition, decode_population
 from pipeline_nb.datasets import random_layered
 from pipeline_nb.graph import Contracted, CostModel, Graph, kahn_order, keys_to_rank
-from pipeline_nb.io import load, shared_data
+from pipeline_nb.datasets import load_graph, real_graphs
 from pipeline_nb.segments import problem
 from pipeline_nb.slicing import warm_up
 
@@ -88,17 +88,16 @@ def listed_in_random_topological_order(g: Graph, seed: int) -> Graph:
 
 
 def shuffle(quick):
-    data = shared_data()
-    if data is None:
+    files = [x for x in real_graphs() if x.startswith("dnn/")]
+    if not files:
         print("skipped: shared data not found"); return []
-    files = sorted((data / "dnn-partitioning").glob("*-inputs/*/*_inference.json"))
     if quick: files = files[:2]
     rows = []
     for f in files:
-        w = load(f)
+        w = load_graph(f)
         for k in (4, 16):
             shuffled = listed_in_random_topological_order(w.graph, seed=1)
-            row = {"graph": str(f.relative_to(data)), "k": k}
+            row = {"graph": f, "k": k}
             row["slice_listed"] = partition(w.graph, k, w.cost_model, "slice").bottleneck
             row["slice_shuffled"] = partition(shuffled, k, w.cost_model, "slice").bottleneck
             for name, g in (("listed", w.graph), ("shuffled", shuffled)):

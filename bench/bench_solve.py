@@ -8,7 +8,8 @@ that closed it; writes bench/results/solve.json after every instance.
 import argparse, json, time
 from pathlib import Path
 
-from pipeline_nb.io import load, shared_data
+from pipeline_nb.datasets import load_graph, real_graphs
+from pipeline_nb.mip import best_bound
 from pipeline_nb.solve import solve
 
 
@@ -19,24 +20,22 @@ def main():
     ap.add_argument("--target-gap", type=float, default=0.001)
     ap.add_argument("--quick", action="store_true", help="two small graphs only")
     args = ap.parse_args()
-    data = shared_data()
-    if data is None: raise SystemExit("skipped: shared data not found")
-    files = sorted((data / "dnn-partitioning").glob("*-inputs/LayerGraphs/*_inference.json"))
-    files += sorted((data / "dnn-partitioning").glob("throughput-inputs/OperatorGraphs/*_inference.json"))
-    if args.quick: files = [f for f in files if "bert24" in f.name or "gnmt" in f.name][:2]
+    names = [x for x in real_graphs(distinct=True) if x.startswith("dnn/")]
+    if not names: raise SystemExit("skipped: shared data not found")
+    if args.quick: names = [x for x in names if "bert24" in x or "gnmt" in x][:2]
     out = Path(__file__).parent / "results" / ("solve-quick.json" if args.quick else "solve.json")
     rows = []
-    for f in files:
-        w = load(f)
+    for name in names:
+        w = load_graph(name)
         for k in map(int, args.ks.split(",")):
             t = time.perf_counter()
-            c = solve(w.graph, k, w.cost_model, time_limit=args.time_limit, target_gap=args.target_gap)
+            c = solve(w, k, time_limit=args.time_limit, target_gap=args.target_gap)
             seconds = time.perf_counter() - t
-            closing = max(c.bounds.values(), key=lambda b: b.value)
-            row = dict(graph=str(f.relative_to(data / "dnn-partitioning")), k=k, upper=c.upper_bound, lower=c.lower_bound,
-                       gap=c.gap, seconds=seconds, bound=closing.method, method=c.result.method)
+            closing = best_bound(c.bounds)
+            row = dict(graph=name, k=k, upper=c.upper_bound, lower=c.lower_bound,
+                       gap=c.gap, seconds=seconds, bound=closing.method, method=c.result.method if c.result else None, limited_by=c.limited_by)
             rows.append(row)
-            print(f"{row['graph']:52s} k={k:2d} UB {c.upper_bound:10.5g} LB {c.lower_bound:10.5g} "
+            print(f"{row['graph']:40s} k={k:2d} UB {c.upper_bound:10.5g} LB {c.lower_bound:10.5g} "
                   f"gap {100 * (c.gap if c.gap is not None else float('inf')):7.3f}% {seconds:6.1f} s ({closing.method})", flush=True)
             out.write_text(json.dumps(rows, indent=1) + "\n")
     met = [r for r in rows if r["gap"] is not None and r["gap"] <= args.target_gap]

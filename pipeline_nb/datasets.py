@@ -14,7 +14,8 @@ from .importers import costed_workload, import_onnx, onnx_light_models
 from .io import Workload, load, shared_data
 
 # %% auto #0
-__all__ = ['random_layered', 'regal_like', 'cnn_like', 'transformer_like', 'nasnet_like', 'list_graphs', 'load_graph']
+__all__ = ['random_layered', 'regal_like', 'cnn_like', 'transformer_like', 'nasnet_like', 'real_graphs', 'list_graphs',
+           'load_graph']
 
 # %% ../nbs/09_datasets.ipynb #67d3c314
 def _unit_costs(rng: np.random.Generator,
@@ -339,6 +340,10 @@ def _shared_files() -> dict[str, Path]:
     for path in sorted((data / "pipedream").glob("*/graph.txt")): files[f"pipedream/{path.parent.name}"] = path
     return files
 
+def real_graphs(distinct: bool = False) -> list[str]:  # drop the latency operator graphs (equal to the throughput ones)
+    "Registry names of the shared real inference graphs (none without the shared data folder)."
+    return [x for x in _shared_files() if not (distinct and x.startswith("dnn/latency/") and "/layers/" not in x)]
+
 def list_graphs() -> list[str]:
     "Names `load_graph` accepts: the shared real graphs (when present), the ONNX light models, generated examples."
     generated = [f"gen/{family}-{n}-seed0" for family in _GENERATORS
@@ -355,7 +360,7 @@ def load_graph(name: str,  # a name from `list_graphs`, or any gen/FAMILY-N-seed
             raise GraphError(f"unknown generated graph {name!r}: expected gen/FAMILY-N-seedS with FAMILY one of {', '.join(_GENERATORS)}")
         return _GENERATORS[family](int(n), int(seed), device)
     if name.startswith("onnx/") and name[5:] in onnx_light_models():
-        return import_onnx(onnx_light_models()[name[5:]], device=device or "a100")
+        return import_onnx(onnx_light_models()[name[5:]], device=device or "a100", time_unit="us")  # as the CLI
     files = _shared_files()
     if name in files: return load(files[name])
     hint = "" if files or not name.startswith(("dnn/", "pipedream/")) else " (the shared data folder is not present)"
