@@ -61,7 +61,7 @@ def _page(site, stem): return site[f"{stem}.html"]
 def test_sphinx_pass_on_a_processed_notebook():
     "Front matter -> H1 and summary; show_doc -> autodoc; Quarto options -> tags; online links -> local xrefs."
     from nbdev.process import NBProcessor
-    nb = read_nb(NBS / "07_solve.ipynb")
+    nb = read_nb(NBS / "08_solve.ipynb")
     sd = mk_cell("#| echo: false\n#| output: asis\nshow_doc(solve)")
     sd.has_sd = True
     nb.cells = [mk_cell("---\ntitle: Solve and certify\ndescription: A summary.\noutput-file: solve.html\n---", "raw"),
@@ -191,7 +191,7 @@ def test_search_index_finds_the_solve_chapter(site):
     assert set(docs) >= {"index", *CHAPTERS}, docs
     hits = {docs[i] for terms in (index["terms"], index["titleterms"]) for term, where in terms.items()
             if term.startswith("certif") for i in ([where] if isinstance(where, int) else where)}
-    assert "07_solve" in hits, sorted(hits)
+    assert "08_solve" in hits, sorted(hits)
 
 
 def test_math_is_marked_for_the_local_mathjax(site):
@@ -220,7 +220,7 @@ def test_api_reference_with_docments_and_local_source(site):
             link = dt.select_one("a.viewcode-link, a[href*='_modules/']")
             assert link, f"{stem}: {dt['id']} has no source link"
     assert objects > 50, objects
-    certify = _page(site, "07_solve").find(id="pipeline_nb.solve.certify").find_parent("dl")
+    certify = _page(site, "08_solve").find(id="pipeline_nb.solve.certify").find_parent("dl")
     assert "target_gap" in certify.select_one("dd").get_text(), "docments of certify missing"
 
 
@@ -249,7 +249,7 @@ def test_in_headless_chromium(site):
     ARTIFACTS.mkdir(exist_ok=True)
     math_page = next(s for s in CHAPTERS if _has_math(s))
     plot_page = max(CHAPTERS, key=_png_outputs)
-    solve_title = _title("07_solve")
+    solve_title = _title("08_solve")
     remote = []
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=[
@@ -268,7 +268,7 @@ def test_in_headless_chromium(site):
 
             page.get_by_role("link", name=solve_title, exact=True).first.click()
             page.wait_for_load_state()
-            assert page.url.endswith("/07_solve.html"), page.url
+            assert page.url.endswith("/08_solve.html"), page.url
             assert page.locator("h1").first.inner_text().startswith(solve_title)
             page.screenshot(path=ARTIFACTS / "solve.png", full_page=True)
 
@@ -276,13 +276,13 @@ def test_in_headless_chromium(site):
             page.keyboard.press("Enter")
             page.wait_for_selector("#search-results li a", timeout=30_000)
             hits = page.locator("#search-results li a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
-            assert any(h.split("#")[0] == "07_solve.html" for h in hits), hits
+            assert any(h.split("#")[0] == "08_solve.html" for h in hits), hits
             page.screenshot(path=ARTIFACTS / "search-certificate.png", full_page=True)
 
             with _served(SITE) as base:  # from a local server the results also show excerpts of the pages
                 page.goto(f"{base}/search.html?q=certificate")
                 page.wait_for_selector("#search-results li p.context", timeout=30_000)
-                solve_hit = page.locator("#search-results li", has=page.locator("a[href^='07_solve.html']")).first
+                solve_hit = page.locator("#search-results li", has=page.locator("a[href^='08_solve.html']")).first
                 assert "certificate" in solve_hit.inner_text().lower()
                 page.screenshot(path=ARTIFACTS / "search-certificate-served.png")
 

@@ -1,6 +1,6 @@
 """A real browser renders the explorer chapter exported to HTML with its saved widget state.
 
-Headless Chromium opens the HTML that `nbconvert` makes of `nbs/11_widgets.ipynb` and takes a
+Headless Chromium opens the HTML that `nbconvert` makes of `nbs/12_widgets.ipynb` and takes a
 screenshot, which must not be blank. The widgets themselves are drawn by the
 `@jupyter-widgets/html-manager` script, which exported pages load from a CDN; for an offline
 check, a copy of its `dist/` folder (with `embed-amd.js`) and of `require.js` is looked for in
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "nbs" / "11_widgets.ipynb"
+NOTEBOOK = ROOT / "nbs" / "12_widgets.ipynb"
 CHROMIUM = next((shutil.which(x) for x in ("chromium", "chromium-browser", "google-chrome") if shutil.which(x)), None)
 WIDGETS_JS = Path(os.environ.get("PIPELINE_NB_WIDGETS_JS", Path.home() / ".cache" / "pipeline_nb" / "widgets"))
 RENDERER = WIDGETS_JS if (WIDGETS_JS / "embed-amd.js").is_file() and (WIDGETS_JS / "require.js").is_file() else None
