@@ -352,6 +352,8 @@ def node_mip(graph: Graph | Contracted, k: int | None = None, cost_model: CostMo
         if r.values:  # the incumbent is a convex set holding v: an upper bound for all its members
             inside = np.array([_value(x[u], r.values) for u in range(q.n)]) > 0.5
             upper[inside] = np.minimum(upper[inside], set_cost(q, inside, cost_model))
+    if solved == 0 and floor > 0:  # every node's f({v}) is at most the bound already known: nothing to add
+        return Bound(0.0, "node-mip", "skipped", time.perf_counter() - t0, message=f"no node can beat the bound {floor:.6g}")
     note = f"{solved} node MIPs" + (f"; proved nothing for {', '.join(failed)}" if failed else "")
     return Bound(float(best), "node-mip", "optimal" if complete else "time_limit", time.perf_counter() - t0,
                  "highs" if solver == "highs" and highs_available() else "cbc", message=note)
