@@ -23,7 +23,7 @@ QUICK = [("nasnet", 600, 4), ("nasnet", 600, 16), ("transformer", 1000, 8)]
 def run_case(name: str, k: int, time_limit: float) -> dict:
     "Solve one registry graph at k in this process; the figures of one case."
     from pipeline_nb.datasets import load_graph
-    from pipeline_nb.solve import solve
+    from pipeline_nb.certificate import solve
     w = load_graph(name)
     t = time.perf_counter()
     c = solve(w.graph, k, w.cost_model, time_limit=time_limit)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pipeline_nb.datasets import load_graph, real_graphs
 from pipeline_nb.mip import best_bound
-from pipeline_nb.solve import solve
+from pipeline_nb.certificate import solve
 
 
 def main():

@@ -19,7 +19,7 @@ _PUBLIC = {  # name -> module that defines it
     "import_onnx": "importers", "import_torch": "importers", "get_device": "importers",
     "partition": "brkga", "SearchResult": "slicing",
     "compute_bounds": "mip", "BOUNDS": "mip", "Bound": "bounds",
-    "solve": "solve", "certify": "solve", "Certificate": "solve",
+    "solve": "certificate", "certify": "certificate", "Certificate": "certificate",
     "split_onnx": "export", "split_torch": "export",
     "explore": "widgets", "run_experiment": "experiments",
 }

@@ -492,7 +492,7 @@ def run_bound(args, w, cm, k: int, progress: bool) -> dict:
                 infeasible=False, notes=[])
 
 def run_solve(args, w, cm, k: int, progress: bool) -> dict:
-    from pipeline_nb.solve import solve
+    from pipeline_nb.certificate import solve
     compile_notice(progress)
     cert = solve(w.graph, k, cm, args.time_limit, args.target_gap, args.mip_time_limit, _methods(args.methods),
                  args.seed, progress, w.units)
@@ -527,7 +527,7 @@ def read_assignment(args, w):
 # %% ../nbs/15_cli.ipynb #db9d628b
 def run_certify(args, w, cm, k: int, progress: bool) -> dict:
     from pipeline_nb.slicing import SearchResult
-    from pipeline_nb.solve import certify
+    from pipeline_nb.certificate import certify
     given = read_assignment(args, w)
     compile_notice(progress)
     cert = certify(w, given.k, given, cm, _methods(args.methods), args.time_limit, args.mip_time_limit, 0.0, progress)

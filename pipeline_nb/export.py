@@ -18,7 +18,7 @@ from .io import Workload
 from .slicing import SearchResult
 from .brkga import partition as find_partition
 from .mip import best_bound
-from .solve import Certificate, certify, solve
+from .certificate import Certificate, certify, solve
 from .importers import PRESETS, get_device, import_onnx, _CONTROL_FLOW, _constant_nodes, _fix_inputs
 
 # %% auto #0

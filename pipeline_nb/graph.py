@@ -353,7 +353,7 @@ def cap_violation(q: Contracted, k: int, cost_model: CostModel) -> str:
     heavy = int(np.argmax(q.param))
     if q.param[heavy] > cap:
         return f"{q.graph.names[q.members[heavy][0]]!r} alone holds {q.param[heavy]:g} of parameters, above the memory cap of {cap:g} per stage"
-    if q.param.sum() > min(k, q.n) * cap: return f"the parameters total {q.param.sum():g}, more than {min(k, q.n)} stages x {cap:g}"
+    if q.param.sum() > min(k, q.n) * cap: return f"the parameters total {q.param.sum():g}, more than {min(k, q.n)} stages x the memory cap of {cap:g}"
     return ""
 
 # %% ../nbs/00_graph.ipynb #50f7aa33

@@ -68,14 +68,14 @@ def test_sphinx_pass_on_a_processed_notebook():
                 mk_cell("See [`certify`](https://pipeline-nb.github.io/pipeline_nb/solve.html#certify) and `05_bounds`.",
                         "markdown"),
                 sd, mk_cell("#| echo: false\nprint(1)"), mk_cell("#| output: false\nx = 1")]
-    urls = {"https://pipeline-nb.github.io/pipeline_nb/solve.html#certify": ["pipeline_nb.solve.certify"],
-            "https://pipeline-nb.github.io/pipeline_nb/solve.html#solve": ["pipeline_nb.solve.solve"]}
+    urls = {"https://pipeline-nb.github.io/pipeline_nb/solve.html#certify": ["pipeline_nb.certificate.certify"],
+            "https://pipeline-nb.github.io/pipeline_nb/solve.html#solve": ["pipeline_nb.certificate.solve"]}
     NBProcessor(nb=nb, procs=[docs_build.SphinxNb(nb, urls, CHAPTERS, "solve")], process=True)
     head, text, api, echo, out = nb.cells
     assert head.cell_type == "markdown" and head.source == "# Solve and certify\n\n> A summary."
-    assert "{py:obj}`certify <pipeline_nb.solve.certify>`" in text.source, text.source
+    assert "{py:obj}`certify <pipeline_nb.certificate.certify>`" in text.source, text.source
     assert "[`05_bounds`](05_bounds.ipynb)" in text.source, text.source
-    assert api.cell_type == "markdown" and ".. autofunction:: pipeline_nb.solve.solve" in api.source, api.source
+    assert api.cell_type == "markdown" and ".. autofunction:: pipeline_nb.certificate.solve" in api.source, api.source
     assert echo.source == "print(1)" and echo.metadata["tags"] == ["remove-input"]
     assert out.source == "x = 1" and out.metadata["tags"] == ["remove-output"]
 
@@ -220,7 +220,7 @@ def test_api_reference_with_docments_and_local_source(site):
             link = dt.select_one("a.viewcode-link, a[href*='_modules/']")
             assert link, f"{stem}: {dt['id']} has no source link"
     assert objects > 50, objects
-    certify = _page(site, "08_solve").find(id="pipeline_nb.solve.certify").find_parent("dl")
+    certify = _page(site, "08_solve").find(id="pipeline_nb.certificate.certify").find_parent("dl")
     assert "target_gap" in certify.select_one("dd").get_text(), "docments of certify missing"
 
 

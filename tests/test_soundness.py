@@ -22,7 +22,7 @@ from pipeline_nb.bounds import lb0, node_cut
 from pipeline_nb.slicing import random_search, slice_given, slice_order
 from pipeline_nb.brkga import partition
 from pipeline_nb.mip import BOUNDS, bottleneck_mip, compute_bounds, exact_mip, guess_bound, node_mip
-from pipeline_nb.solve import solve
+from pipeline_nb.certificate import solve
 
 import oracle
 from oracle import Instance
