@@ -269,7 +269,8 @@ def partition_report(w, k: int, cm,  # workload, stages, cost model
 def _labels(stage: dict) -> list:
     "How a stage's nodes are named in the table: `op:id` when the operator types are known (ONNX, torch)."
     ops = stage.get("ops")
-    return [f"{op}:{x}" if ops and not x.startswith(f"{op}:") else x for op, x in zip(ops or [None] * len(stage["nodes"]), stage["nodes"])]
+    return [f"{op}:{x}" if ops and not x.startswith(f"{op}:") else x
+            for op, x in zip(ops or [None] * len(stage["nodes"]), stage["nodes"])]
 
 def _short(names: list, width: int = 28) -> str:
     text = ", ".join(names)
@@ -379,8 +380,10 @@ def _certify(p):
                    "(default: the stage_id of a partitioned PipeDream profile)")
 
 def _experiment(p):
-    p.add_argument("config", help="TOML file naming graphs, k values, search and bound methods, seeds and the output folder")
-    p.add_argument("--backend", choices=("local", "dask"), help="run cells with joblib here (default) or on a dask cluster")
+    p.add_argument("config",
+                   help="TOML file naming graphs, k values, search and bound methods, seeds and the output folder")
+    p.add_argument("--backend", choices=("local", "dask"),
+                   help="run cells with joblib here (default) or on a dask cluster")
     p.add_argument("--scheduler", metavar="ADDRESS", help="dask scheduler address (implies --backend dask; "
                    "default: a LocalCluster)")
     p.add_argument("--n-jobs", type=integer(1), help="cells run at once (default: the config's, else all cores)")
@@ -405,7 +408,8 @@ COMMANDS = {"info": ("sizes, totals, units and cost model of a graph, explained"
             "convert": ("write a graph in the project's JSON format", _convert),
             "certify": ("the gap of a split already in use: its bottleneck against proven bounds", _certify),
             "split": ("split an ONNX model into one model per stage, with a manifest and a certificate", _split),
-            "experiment": ("run a study of graphs x k x methods from a TOML config, resumable; print its report", _experiment)}
+            "experiment": ("run a study of graphs x k x methods from a TOML config, resumable; print its report",
+                           _experiment)}
 
 def parser(command: str | None = None) -> argparse.ArgumentParser:
     "The `pipeline-nb` parser; with `command`, only that command's arguments are built ('' builds none)."
@@ -509,15 +513,18 @@ def read_assignment(args, w):
     from pipeline_nb.graph import GraphError, Partition
     if args.assignment:
         try: data = json.loads(Path(args.assignment).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e: raise GraphError(f"{args.assignment}: cannot read the assignment: {e}") from None
+        except (OSError, ValueError) as e:
+            raise GraphError(f"{args.assignment}: cannot read the assignment: {e}") from None
         data = data.get("assignment", data) if isinstance(data, dict) else data
     else: data = w.graph.meta.get("stage_id")
     if not isinstance(data, dict) or not data:
-        raise GraphError(f"{args.assignment or args.graph}: no assignment (a JSON object node -> stage, or a profile with stage_id)")
+        raise GraphError(f"{args.assignment or args.graph}: "
+                         "no assignment (a JSON object node -> stage, or a profile with stage_id)")
     unknown = [x for x in data if str(x) not in {str(n) for n in w.graph.names}]
     missing = [n for n in w.graph.names if str(n) not in {str(x) for x in data}]
     if unknown or missing:
-        raise GraphError(f"{args.assignment or args.graph}: " + (f"unknown node {unknown[0]!r}" if unknown else f"no stage for node {missing[0]!r}"))
+        raise GraphError(f"{args.assignment or args.graph}: "
+                         + (f"unknown node {unknown[0]!r}" if unknown else f"no stage for node {missing[0]!r}"))
     by_name = {str(x): s for x, s in data.items()}
     if any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in by_name.values()):
         raise GraphError(f"{args.assignment or args.graph}: stages must be integers >= 0")
@@ -534,7 +541,8 @@ def run_certify(args, w, cm, k: int, progress: bool) -> dict:
     mine = SearchResult(given.normalized(), given.bottleneck(cm), "given", 0.0)
     report = partition_report(w, given.k, cm, mine, cert.bounds)
     if cert.result.bottleneck < mine.bottleneck:
-        report["notes"].append(f"a better split exists: the exact MIP found one of bottleneck {cert.result.bottleneck:.6g}")
+        report["notes"].append(
+            f"a better split exists: the exact MIP found one of bottleneck {cert.result.bottleneck:.6g}")
     return {**report, "infeasible": False}
 
 def run_split(args) -> dict:
@@ -566,7 +574,8 @@ def run(args) -> dict | str:
         if args.json: return manifest
         c = manifest["certificate"]
         gap = "gap unknown" if c.get("gap") is None else f"at most {100 * c['gap']:.2f}% above the optimum"
-        return f"{len(manifest['stages'])} stage models and manifest.json in {args.out}: bottleneck {c['bottleneck']:.6g} " \
+        return f"{len(manifest['stages'])} stage models and manifest.json in {args.out}: " \
+               f"bottleneck {c['bottleneck']:.6g} " \
                f"{manifest['units']['time'] or 'time units'}, {gap}"
     if args.command == "convert":
         check_output(args.output)
@@ -597,7 +606,8 @@ def run(args) -> dict | str:
         best += f" ({BOUND_NAMES.get(method, method)})" if method else ""
         return "\n".join([table, best] + report["notes"])
     if args.command == "partition": return format_report(report)
-    if args.command == "certify": return format_report(report) + "\n\n" + format_bounds(report["bounds"], report["units"], report["bottleneck"])
+    if args.command == "certify":
+        return format_report(report) + "\n\n" + format_bounds(report["bounds"], report["units"], report["bottleneck"])
     table = format_bounds(report["bounds"], report["units"], report.get("bottleneck"))
     if "stages" not in report: return table + "\n" + report["verdict"]
     return format_report(report) + "\n\n" + table + "\n" + report["verdict"]

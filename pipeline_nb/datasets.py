@@ -62,7 +62,8 @@ def random_layered(n: int,  # number of nodes
     edges = _first_unique(np.concatenate([backbone, u]), np.concatenate([later, v]), n, target)
     work, param, size = _unit_costs(rng, layer / max(depth - 1, 1))
     return Graph([f"v{i}" for i in range(n)], work, param, size, edges,
-                 meta=dict(family="random_layered", seed=seed, depth=depth, units="unit bandwidth: work and size are times"))
+                 meta=dict(family="random_layered", seed=seed, depth=depth,
+                           units="unit bandwidth: work and size are times"))
 
 # %% ../nbs/10_datasets.ipynb #2ac17450
 def regal_like(n: int,  # number of nodes
@@ -122,7 +123,8 @@ class _Ops:
 def _conv(ops, x, cout, k, stride=1):
     c, h, w = ops.shape[x]
     shape = (cout, -(-h // stride), -(-w // stride))
-    return ops.add("Conv", [x], shape, 2 * math.prod(shape) * c * k * k, cout * c * k * k)  # no bias: a batch norm follows
+    # no bias: a batch norm follows
+    return ops.add("Conv", [x], shape, 2 * math.prod(shape) * c * k * k, cout * c * k * k)
 
 def _conv_bn(ops, x, cout, k, stride=1):
     return ops.elementwise("BatchNormalization", [_conv(ops, x, cout, k, stride)], 2, 4 * cout)
@@ -152,7 +154,8 @@ def _inception(ops, x, cout, rng):
                 _conv_bn_relu(ops, _pool(ops, x, 3, 1), wp, 1)]
     return ops.add("Concat", branches, (cout, *ops.shape[x][1:]), 0)
 
-_CNN_STAGES = [(256, 1, 3), (512, 2, 4), (1024, 2, 6), (2048, 2, 3)]  # channels, stride of the first block, share of blocks
+# channels, stride of the first block, share of blocks
+_CNN_STAGES = [(256, 1, 3), (512, 2, 4), (1024, 2, 6), (2048, 2, 3)]
 _CNN_BLOCK_OPS = {"projection": 12, "residual": 10, "inception": 20}
 
 def _cnn_plan(n: int, inception_draws: np.ndarray):
@@ -185,7 +188,8 @@ def cnn_like(n: int = 1000,  # operators wanted: the graph has n to n + 19
             else: x = _residual(ops, x, channels, stride if j == 0 else 1)
     pooled = ops.add("GlobalAveragePool", [x], (ops.shape[x][0],), math.prod(ops.shape[x]))
     ops.add("Gemm", [pooled], (1000,), 2 * ops.shape[x][0] * 1000, ops.shape[x][0] * 1000 + 1000)
-    return ops.workload(rng, device, time_unit, dict(family="cnn_like", seed=seed, blocks={str(k): int(c) for k, c in zip(*np.unique(kinds, return_counts=True))}))
+    blocks = {str(k): int(c) for k, c in zip(*np.unique(kinds, return_counts=True))}
+    return ops.workload(rng, device, time_unit, dict(family="cnn_like", seed=seed, blocks=blocks))
 
 # %% ../nbs/10_datasets.ipynb #3d0bd755
 def transformer_like(n: int = 1000,  # operators wanted: the graph has n to n + 13
@@ -204,7 +208,8 @@ def transformer_like(n: int = 1000,  # operators wanted: the graph has n to n + 
     ops = _Ops(batch)
     tokens = ops.external((seq,))
     x = ops.add("Gather", [tokens], (seq, dim), 0, vocab * dim)
-    linear = lambda x, width: ops.add("MatMul", [x], (seq, width), 2 * seq * ops.shape[x][1] * width, ops.shape[x][1] * width + width)
+    linear = lambda x, width: ops.add("MatMul", [x], (seq, width), 2 * seq * ops.shape[x][1] * width,
+                                      ops.shape[x][1] * width + width)
     norm = lambda x: ops.elementwise("LayerNormalization", [x], 5, 2 * dim)
     for _ in range(layers):
         h = norm(x)
@@ -215,7 +220,8 @@ def transformer_like(n: int = 1000,  # operators wanted: the graph has n to n + 
         x = ops.elementwise("Add", [x, linear(mixed, dim)])
         x = ops.elementwise("Add", [x, linear(ops.elementwise("Gelu", [linear(norm(x), hidden)]), dim)])
     linear(norm(x), vocab)
-    return ops.workload(np.random.default_rng(seed), device, time_unit, dict(family="transformer_like", seed=seed, layers=layers))
+    return ops.workload(np.random.default_rng(seed), device, time_unit,
+                        dict(family="transformer_like", seed=seed, layers=layers))
 
 # %% ../nbs/10_datasets.ipynb #362c890e
 # NASNet-A (Zoph et al. 2018): per block (input, op, input, op); inputs 0 = h[i-2], 1 = h[i-1], 2 + b = block b
@@ -264,7 +270,7 @@ def _nas_cell(ops, prev2, prev, filters, blocks, reduction):
     "A cell on inputs h[i-2], h[i-1]: five two-branch blocks, their outputs concatenated; returns the concat."
     stride = 2 if reduction else 1
     h = ops.shape[prev][1]
-    states = [_relu_conv_bn(ops, prev2, filters, 2 if ops.shape[prev2][1] > h else 1),  # h[i-2] may have twice the pixels
+    states = [_relu_conv_bn(ops, prev2, filters, 2 if ops.shape[prev2][1] > h else 1),  # h[i-2]: maybe twice the pixels
               _relu_conv_bn(ops, prev, filters)]
     for a, op_a, b, op_b in blocks:  # ops on the cell inputs carry the stride, ops on earlier blocks do not
         branches = [_branch(ops, states[i], op, stride if i < 2 else 1) for i, op in ((a, op_a), (b, op_b))]
@@ -287,7 +293,7 @@ def _nas_plan(n: int, normal_ops: int, reduction_ops: int):
     cells = max(0, -(-(n - fixed) // normal_ops))
     return [cells // 3 + (s < cells % 3) for s in range(3)]
 
-def nasnet_like(n: int = 1000,  # operators wanted: at least n, less than one normal cell more (NASNet-A: n + 54; >= 229)
+def nasnet_like(n: int = 1000,  # operators wanted: at least n, under one normal cell more (NASNet-A: n + 54; >= 229)
                 seed: int = 0,  # random seed: kernel efficiencies, and the cells when `genotype="random"`
                 filters: int = 96,  # block width in the first stage; doubles at every reduction
                 genotype: str = "nasnet-a",  # "nasnet-a", or "random": cells drawn from the search space by `seed`
@@ -357,7 +363,8 @@ def load_graph(name: str,  # a name from `list_graphs`, or any gen/FAMILY-N-seed
         family, _, rest = name[4:].partition("-")
         n, _, seed = rest.partition("-seed")
         if family not in _GENERATORS or not n.isdigit() or not seed.isdigit():
-            raise GraphError(f"unknown generated graph {name!r}: expected gen/FAMILY-N-seedS with FAMILY one of {', '.join(_GENERATORS)}")
+            raise GraphError(f"unknown generated graph {name!r}: "
+                             f"expected gen/FAMILY-N-seedS with FAMILY one of {', '.join(_GENERATORS)}")
         return _GENERATORS[family](int(n), int(seed), device)
     if name.startswith("onnx/") and name[5:] in onnx_light_models():
         return import_onnx(onnx_light_models()[name[5:]], device=device or "a100", time_unit="us")  # as the CLI

@@ -85,7 +85,7 @@ def _first(rank, a, b):
 
 @njit(cache=True, nogil=True)
 def kahn_order(succ_ptr, succ_idx, indegree, rank):
-    "Topological order popping the ready node of smallest `rank` (ties by node id); shorter than n iff there is a cycle."
+    "Topological order popping the ready node of least `rank` (ties by node id); shorter than n iff there is a cycle."
     n = len(rank)
     deg = indegree.copy()
     heap = np.empty(n, np.int64)  # binary min-heap of nodes keyed by (rank, node id)
@@ -137,7 +137,8 @@ def keys_to_rank(keys: np.ndarray) -> np.ndarray:
 def _cycle_message(n, src, dst, names, what="graph"):
     g = nx.DiGraph(); g.add_nodes_from(range(n)); g.add_edges_from(zip(src.tolist(), dst.tolist()))
     cycle = [names[u] for u, _ in nx.find_cycle(g)]
-    shown = " -> ".join(map(str, cycle[:8] + [cycle[0]])) if len(cycle) <= 8 else " -> ".join(map(str, cycle[:8])) + " -> ..."
+    shown = (" -> ".join(map(str, cycle[:8] + [cycle[0]])) if len(cycle) <= 8
+             else " -> ".join(map(str, cycle[:8])) + " -> ...")
     return f"{what} has a cycle: {shown}"
 
 def _as_costs(name, values, n):
@@ -167,9 +168,11 @@ class Graph:
             raise GraphError(f"duplicate node id {dup!r}")
         for attr, values in (("work", work), ("param", param), ("size", size)):
             try: arr, bad = _as_costs(attr, values, n)
-            except (TypeError, ValueError, OverflowError) as e: raise GraphError(f"{attr}: not a list of numbers ({e})") from None
+            except (TypeError, ValueError, OverflowError) as e:
+                raise GraphError(f"{attr}: not a list of numbers ({e})") from None
             if bad is not None:
-                raise GraphError(f"node {self.names[bad]!r}: {attr} must be a finite number >= 0, got {float(arr[bad])}")
+                raise GraphError(f"node {self.names[bad]!r}: {attr} must be a finite number >= 0, "
+                                 f"got {float(arr[bad])}")
             with np.errstate(over="ignore"): total = float(arr.sum())
             if not total <= MAX_TOTAL:  # leaves room for c_in, c_out, c_ov and sums of stages: every cost stays finite
                 raise GraphError(f"{attr} sums to {total:.4g} over all nodes: totals above {MAX_TOTAL:.0e} are refused")
@@ -192,7 +195,8 @@ class Graph:
         if len(order) < n: raise GraphError(_cycle_message(n, self.src, self.dst, self.names))
         listed_is_topological = bool(np.all(self.src < self.dst))
         self.given_order = np.arange(n, dtype=np.int64) if listed_is_topological else order
-        for arr in (self.src, self.dst, self.group, self.succ_ptr, self.succ_idx, self.given_order): arr.flags.writeable = False
+        for arr in (self.src, self.dst, self.group, self.succ_ptr, self.succ_idx, self.given_order):
+            arr.flags.writeable = False
         self.index = {name: i for i, name in enumerate(self.names)}
 
     @classmethod
@@ -220,7 +224,8 @@ class Graph:
         if groups is None and attrs: groups = {x: a["group"] for x, a in attrs.items() if a.get("group") is not None}
         label = np.full(len(names), -1, np.int64)
         if groups:
-            items = groups.items() if isinstance(groups, dict) else ((x, g) for g, members in enumerate(groups) for x in members)
+            items = (groups.items() if isinstance(groups, dict)
+                     else ((x, g) for g, members in enumerate(groups) for x in members))
             ids = {}
             for x, g in items:
                 if x not in index: raise GraphError(f"colocation group {g!r} names unknown node {x!r}")
@@ -317,7 +322,8 @@ class Contracted:
         # tensors: one per original node, consumers mapped to blocks, the producer's own block removed
         bs, bd = self.block_of[graph.src], self.block_of[graph.dst]
         crossing = bs != bd
-        pairs = np.unique(np.stack([graph.src[crossing], bd[crossing]], 1), axis=0) if crossing.any() else np.zeros((0, 2), np.int64)
+        pairs = (np.unique(np.stack([graph.src[crossing], bd[crossing]], 1), axis=0) if crossing.any()
+                 else np.zeros((0, 2), np.int64))
         producers, t_of_pair = np.unique(pairs[:, 0], return_inverse=True)
         self.tensor_node = producers  # original node whose output the tensor is
         self.tensor_producer = self.block_of[producers]
@@ -326,7 +332,8 @@ class Contracted:
         self.cons_ptr, self.cons_idx = csr(t, t_of_pair.reshape(-1), pairs[:, 1])
         self.out_ptr, self.out_idx = csr(n, self.tensor_producer, np.arange(t))
         self.in_ptr, self.in_idx = csr(n, pairs[:, 1], t_of_pair.reshape(-1))
-        edges = np.unique(np.stack([self.tensor_producer[t_of_pair.reshape(-1)], pairs[:, 1]], 1), axis=0) if t else np.zeros((0, 2), np.int64)
+        edges = (np.unique(np.stack([self.tensor_producer[t_of_pair.reshape(-1)], pairs[:, 1]], 1), axis=0) if t
+                 else np.zeros((0, 2), np.int64))
         self.src, self.dst = edges[:, 0], edges[:, 1]
         self.succ_ptr, self.succ_idx = csr(n, self.src, self.dst)
         self.indegree = np.bincount(self.dst, minlength=n).astype(np.int64)
@@ -352,8 +359,11 @@ def cap_violation(q: Contracted, k: int, cost_model: CostModel) -> str:
     if cap is None or not q.n: return ""
     heavy = int(np.argmax(q.param))
     if q.param[heavy] > cap:
-        return f"{q.graph.names[q.members[heavy][0]]!r} alone holds {q.param[heavy]:g} of parameters, above the memory cap of {cap:g} per stage"
-    if q.param.sum() > min(k, q.n) * cap: return f"the parameters total {q.param.sum():g}, more than {min(k, q.n)} stages x the memory cap of {cap:g}"
+        return (f"{q.graph.names[q.members[heavy][0]]!r} alone holds {q.param[heavy]:g} of parameters, "
+                f"above the memory cap of {cap:g} per stage")
+    if q.param.sum() > min(k, q.n) * cap:
+        return (f"the parameters total {q.param.sum():g}, more than {min(k, q.n)} "
+                f"stages x the memory cap of {cap:g}")
     return ""
 
 # %% ../nbs/00_graph.ipynb #50f7aa33
@@ -413,7 +423,8 @@ def random_graph(n: int,  # nodes
     "A random DAG with small integer costs, for tests."
     rng = np.random.default_rng(seed)
     src, dst = np.nonzero(np.triu(rng.random((n, n)) < edge_prob, 1))
-    work, param, size = rng.integers(0, 10, n).astype(float), rng.integers(0, 6, n).astype(float), rng.integers(0, 8, n).astype(float)
+    work, param, size = (rng.integers(0, 10, n).astype(float), rng.integers(0, 6, n).astype(float),
+                          rng.integers(0, 8, n).astype(float))
     label = np.full(n, -1)
     if groups and n >= 2:  # join runs of consecutive nodes: contracting them keeps the graph acyclic
         joined = np.zeros(n - 1, bool); joined[rng.choice(n - 1, size=max(1, n // 4), replace=False)] = True

@@ -10,12 +10,13 @@ from collections import Counter
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import onnx
 from onnx import helper, shape_inference
 
-from .graph import TIME_UNITS, CostModel, Graph, GraphError, Units
-from .io import Workload
+from .graph import MAX_TOTAL, TIME_UNITS, CostModel, Graph, GraphError, Units, _cycle_message
+from .io import Workload, _read, _show
 
 # %% auto #0
 __all__ = ['GiB', 'PRESETS', 'Device', 'devices', 'get_device', 'costed_workload', 'onnx_light_models', 'onnx_flops',
@@ -23,7 +24,8 @@ __all__ = ['GiB', 'PRESETS', 'Device', 'devices', 'get_device', 'costed_workload
 
 # %% ../nbs/09_import.ipynb #efab8f7f
 def _seconds_per_unit(time_unit: str) -> float:
-    if time_unit not in TIME_UNITS: raise GraphError(f"unknown time unit {time_unit!r} (known: {', '.join(TIME_UNITS)})")
+    if time_unit not in TIME_UNITS:
+        raise GraphError(f"unknown time unit {time_unit!r} (known: {', '.join(TIME_UNITS)})")
     return TIME_UNITS[time_unit]
 
 # %% ../nbs/09_import.ipynb #9d3c0030
@@ -35,7 +37,7 @@ class Device:
     memory_bandwidth: float  # bytes per second between the chip and its own memory
     link_bandwidth: float  # bytes per second from one stage's device to the next, one direction
     memory: float | None = None  # bytes of memory per stage (None: unlimited)
-    host_bandwidth: float | None = None  # bytes per second for parameters streamed from the host (None: memory is a hard cap)
+    host_bandwidth: float | None = None  # bytes/s for parameters streamed from the host (None: memory is a hard cap)
     source: str = ""  # where the numbers come from
 
     def __post_init__(self):
@@ -50,7 +52,8 @@ class Device:
                 bytes_moved,  # bytes each operator reads and writes in device memory
                 time_unit: str = "s"):
         "Roofline time of each operator: max(flops / peak, bytes / memory bandwidth)."
-        seconds = np.maximum(np.asarray(flops, float) / self.peak_flops, np.asarray(bytes_moved, float) / self.memory_bandwidth)
+        seconds = np.maximum(np.asarray(flops, float) / self.peak_flops,
+                             np.asarray(bytes_moved, float) / self.memory_bandwidth)
         return seconds / _seconds_per_unit(time_unit)
 
     def cost_model(self, time_unit: str = "s", **changes) -> CostModel:
@@ -59,18 +62,24 @@ class Device:
         per_byte = 1.0 / (self.link_bandwidth * per_second)
         if self.memory is None: cm = CostModel(per_byte, per_byte)
         elif self.host_bandwidth is None: cm = CostModel(per_byte, per_byte, memory_cap=float(self.memory))
-        else: cm = CostModel(per_byte, per_byte, memory_limit=float(self.memory), c_ov=1.0 / (self.host_bandwidth * per_second))
+        else: cm = CostModel(per_byte, per_byte, memory_limit=float(self.memory),
+                             c_ov=1.0 / (self.host_bandwidth * per_second))
         return cm.with_(**changes)
 
 # %% ../nbs/09_import.ipynb #f1bed21d
 GiB = 2**30
 
 PRESETS: dict[str, Device] = {d.name: d for d in [
-    Device("v100", 125e12, 900e9, 150e9, 32 * GiB, 16e9, "NVIDIA V100 SXM2 32GB data sheet: FP16 tensor, HBM2, NVLink 2, PCIe 3"),
-    Device("a100", 312e12, 2039e9, 300e9, 80 * GiB, 32e9, "NVIDIA A100 80GB SXM data sheet: BF16 tensor dense, HBM2e, NVLink 3, PCIe 4"),
-    Device("h100", 989e12, 3350e9, 450e9, 80 * GiB, 64e9, "NVIDIA H100 SXM data sheet: BF16 tensor dense, HBM3, NVLink 4, PCIe 5"),
-    Device("tpu-v4", 275e12, 1200e9, 50e9, 32 * GiB, 16e9, "Google Cloud TPU v4 documentation: BF16 peak, HBM2, one ICI link, PCIe 3"),
-    Device("cpu", 5.9e12, 204.8e9, 12.5e9, 256 * GiB, None, "Xeon Platinum 8380 (40 cores, AVX-512, FP32), 8x DDR4-3200, 100 Gb Ethernet between machines"),
+    Device("v100", 125e12, 900e9, 150e9, 32 * GiB, 16e9,
+           "NVIDIA V100 SXM2 32GB data sheet: FP16 tensor, HBM2, NVLink 2, PCIe 3"),
+    Device("a100", 312e12, 2039e9, 300e9, 80 * GiB, 32e9,
+           "NVIDIA A100 80GB SXM data sheet: BF16 tensor dense, HBM2e, NVLink 3, PCIe 4"),
+    Device("h100", 989e12, 3350e9, 450e9, 80 * GiB, 64e9,
+           "NVIDIA H100 SXM data sheet: BF16 tensor dense, HBM3, NVLink 4, PCIe 5"),
+    Device("tpu-v4", 275e12, 1200e9, 50e9, 32 * GiB, 16e9,
+           "Google Cloud TPU v4 documentation: BF16 peak, HBM2, one ICI link, PCIe 3"),
+    Device("cpu", 5.9e12, 204.8e9, 12.5e9, 256 * GiB, None,
+           "Xeon Platinum 8380 (40 cores, AVX-512, FP32), 8x DDR4-3200, 100 Gb Ethernet between machines"),
 ]}
 
 def devices() -> list[Device]:
@@ -80,7 +89,8 @@ def devices() -> list[Device]:
 def get_device(device: str | Device) -> Device:
     "A preset by name (a `Device` is returned as it is)."
     if isinstance(device, Device): return device
-    if device not in PRESETS: raise GraphError(f"unknown device {device!r} (known: {', '.join(PRESETS)}; or pass a Device)")
+    if device not in PRESETS:
+        raise GraphError(f"unknown device {device!r} (known: {', '.join(PRESETS)}; or pass a Device)")
     return PRESETS[device]
 
 # %% ../nbs/09_import.ipynb #4f639a1e
@@ -95,7 +105,7 @@ def costed_workload(names: list,  # operator ids
                     op_times: dict | None = None,  # operator id -> measured seconds, replacing the estimate
                     time_unit: str = "s",  # unit of `work` and of the cost model's times
                     meta: dict | None = None,  # extra metadata for the graph
-                    efficiency=1.0) -> Workload:  # fraction of the roofline each operator reaches (a number or an array in (0, 1])
+                    efficiency=1.0) -> Workload:  # roofline share each operator reaches: a number or array in (0, 1]
     "A workload from per-operator counts, timed by the roofline of `device` or by measurements."
     device = get_device(device)
     efficiency = np.asarray(efficiency, float)
@@ -109,12 +119,6 @@ def costed_workload(names: list,  # operator ids
                 op_type=list(op_types), flops=[float(f) for f in flops])
     graph = Graph(names, work, param, size, edges, meta=meta)
     return Workload(graph, device.cost_model(time_unit), Units(time_unit, "B", "B"))
-
-# %% ../nbs/09_import.ipynb #37fb8296
-import networkx as nx
-
-from .graph import MAX_TOTAL, _cycle_message
-from .io import _read, _show
 
 # %% ../nbs/09_import.ipynb #aa1ef671
 def onnx_light_models() -> dict[str, Path]:
@@ -131,14 +135,16 @@ def _dims(tensor_type) -> tuple | None:
 
 def _itemsize(elem_type: int, tensor: str) -> int:
     try: return np.dtype(helper.tensor_dtype_to_np_dtype(elem_type)).itemsize
-    except (KeyError, TypeError, ValueError): raise GraphError(f"tensor {tensor!r}: element type {elem_type} has no fixed size") from None
+    except (KeyError, TypeError, ValueError):
+        raise GraphError(f"tensor {tensor!r}: element type {elem_type} has no fixed size") from None
 
 def _fix_inputs(model: onnx.ModelProto, input_shapes: dict) -> onnx.ModelProto:
     "A copy of `model` with the given inputs' shapes made static."
     model = onnx.ModelProto.FromString(model.SerializeToString())
     inputs = {i.name: i for i in model.graph.input}
     for name, shape in input_shapes.items():
-        if name not in inputs: raise GraphError(f"input_shapes names unknown input {name!r} (inputs: {', '.join(inputs)})")
+        if name not in inputs:
+            raise GraphError(f"input_shapes names unknown input {name!r} (inputs: {', '.join(inputs)})")
         dims = inputs[name].type.tensor_type.shape.dim
         del dims[:]
         for value in shape: dims.add().dim_value = int(value)
@@ -152,7 +158,8 @@ def _tensor_types(model: onnx.ModelProto) -> dict:
         if _dims(i.type.tensor_type) is None:
             dims = [d.dim_param or "?" for d in i.type.tensor_type.shape.dim if not d.HasField("dim_value")]
             problem = f"has dimension {dims[0]!r}" if dims else "has no shape"
-            raise GraphError(f"dynamic shape: input {i.name!r} {problem}; give static shapes with input_shapes={{{i.name!r}: (...)}}")
+            raise GraphError(f"dynamic shape: input {i.name!r} {problem}; "
+                             f"give static shapes with input_shapes={{{i.name!r}: (...)}}")
     try: inferred = shape_inference.infer_shapes(model, strict_mode=True, data_prop=True)
     except Exception as e:  # onnx raises several kinds, all meaning the same
         why = (str(e).strip().splitlines() or [type(e).__name__])[-1]
@@ -203,7 +210,8 @@ def onnx_flops(node: onnx.NodeProto,  # the operator
     op, attrs = node.op_type, _attrs(node)
     out = math.prod(outputs[0]) if outputs and outputs[0] is not None else 0
     def need(i):
-        if i >= len(inputs) or inputs[i] is None: raise GraphError(f"{op} node{f' {node.name!r}' if node.name else ''}: input {i} has no static shape")
+        if i >= len(inputs) or inputs[i] is None:
+            raise GraphError(f"{op} node{f' {node.name!r}' if node.name else ''}: input {i} has no static shape")
         return inputs[i]
     if op == "Conv": return 2 * out * math.prod(need(1)[1:])
     if op == "ConvTranspose": return 2 * math.prod(need(0)) * math.prod(need(1)[1:])
@@ -248,7 +256,8 @@ def _operators(g: onnx.GraphProto) -> tuple[list, list, list]:
     producer = {}
     for i, node in enumerate(ops):
         for x in node.output:
-            if x and producer.setdefault(x, i) != i: raise GraphError(f"tensor {x!r} is the output of both {names[producer[x]]!r} and {names[i]!r}")
+            if x and producer.setdefault(x, i) != i:
+                raise GraphError(f"tensor {x!r} is the output of both {names[producer[x]]!r} and {names[i]!r}")
     edges = sorted({(producer[x], i) for i, node in enumerate(ops) for x in node.input if x in producer})
     if edges and not nx.is_directed_acyclic_graph(nx.DiGraph(edges)):
         src, dst = np.array(edges).T
@@ -278,7 +287,8 @@ def _import_model(model: onnx.ModelProto, device, op_times, input_shapes, time_u
         param.append(sum(nbytes(x, i) for x in weights))
         size.append(sum(nbytes(x, i) for x in node.output if x in used))
         try: f = onnx_flops(node, [shape(x) if x else None for x in node.input], [shape(x) for x in node.output])
-        except (KeyError, IndexError, TypeError) as e: raise GraphError(f"operator {names[i]!r} ({node.op_type}): cannot count its FLOPs ({e!r})") from None
+        except (KeyError, IndexError, TypeError) as e:
+            raise GraphError(f"operator {names[i]!r} ({node.op_type}): cannot count its FLOPs ({e!r})") from None
         except GraphError as e: raise GraphError(f"operator {names[i]!r}: {e}") from None
         if f is None:
             estimated[node.op_type] += 1
@@ -287,7 +297,8 @@ def _import_model(model: onnx.ModelProto, device, op_times, input_shapes, time_u
         activations = sum(nbytes(x, i) for x in set(ins) - weights)
         moved.append(0 if node.op_type in _VIEWS else activations + param[-1] + size[-1])
     if estimated:
-        warnings.warn("FLOPs estimated as one per output element for: " + ", ".join(f"{op} ({k})" for op, k in estimated.items()))
+        warnings.warn("FLOPs estimated as one per output element for: "
+                      + ", ".join(f"{op} ({k})" for op, k in estimated.items()), stacklevel=1)
     return costed_workload(names, [node.op_type for node in ops], flops, moved, param, size, edges, device,
                            op_times, time_unit, meta=dict(format="onnx", source=source, estimated=dict(estimated)))
 
@@ -297,7 +308,8 @@ def import_onnx(model,  # an onnx.ModelProto, or the path of a .onnx file
                 input_shapes: dict | None = None,  # input name -> static shape, for models with dynamic dimensions
                 time_unit: str = "s") -> Workload:  # unit of `work` and of the cost model's times
     "An ONNX model as a costed workload: FLOPs and bytes from shape inference, timed on `device`."
-    if not isinstance(model, (str, Path)): return _import_model(model, device, op_times, input_shapes, time_unit, model.graph.name)
+    if not isinstance(model, (str, Path)):
+        return _import_model(model, device, op_times, input_shapes, time_unit, model.graph.name)
     try: return _import_model(_read_onnx(model), device, op_times, input_shapes, time_unit, str(model))
     except GraphError as e: raise GraphError(f"{model}: {e}") from None
 
@@ -329,16 +341,20 @@ def import_torch(module,  # a torch.nn.Module that torch.fx can trace
             ins = [t for a in n.all_input_nodes for t in _torch_leaves(self.env[a], torch)]
             outs = _torch_leaves(result, torch)
             storages = {t.untyped_storage().data_ptr() for t in ins}
-            view = bool(outs) and all(t._is_view() and not any(t is i for i in ins) and t.untyped_storage().data_ptr() in storages for t in outs)
+            view = bool(outs) and all(t._is_view() and not any(t is i for i in ins)
+                                      and t.untyped_storage().data_ptr() in storages for t in outs)
             seen[n] = (counter.get_total_flops(), nbytes(outs), view)
             return result
 
     try:
         with torch.no_grad(): Counting(gm).propagate(*inputs)
-    except Exception as e: raise GraphError(f"running {type(module).__name__} on the example inputs failed: {e}") from None
+    except Exception as e:
+        raise GraphError(f"running {type(module).__name__} on the example inputs failed: {e}") from None
     const = set()
     for n in gm.graph.nodes:  # topological order
-        if n.op == "get_attr" or (n.op in ("call_function", "call_method") and all(a in const for a in n.all_input_nodes)): const.add(n)
+        if n.op == "get_attr" or (n.op in ("call_function", "call_method")
+                                   and all(a in const for a in n.all_input_nodes)):
+            const.add(n)
     ops = [n for n in gm.graph.nodes if n.op in ("call_module", "call_function", "call_method") and n not in const]
     index = {n: i for i, n in enumerate(ops)}
     flops, moved, param, size, types, edges = [], [], [], [], [], []

@@ -76,7 +76,8 @@ def _reader(parse: Callable[[str], Workload]) -> Callable[[str], Workload]:
         except RecursionError: raise GraphError("nested too deeply to read") from None
         if workload.graph.n == 0: raise GraphError("graph has no nodes")
         if not _largest_cost(workload.graph, workload.cost_model) <= MAX_TOTAL:
-            raise GraphError(f"a stage could cost {_largest_cost(workload.graph, workload.cost_model):.4g} under this cost model: "
+            raise GraphError(f"a stage could cost {_largest_cost(workload.graph, workload.cost_model):.4g} "
+                             "under this cost model: "
                              f"more than {MAX_TOTAL:.0e}, refused")
         return workload
     return checked
@@ -102,7 +103,8 @@ def _number(value, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise GraphError(f"{what} must be a number, got {_show(value)}")
     try: x = float(value)
-    except OverflowError: raise GraphError(f"{what} must be a finite number >= 0, got {_show(value)} (too large)") from None
+    except OverflowError:
+        raise GraphError(f"{what} must be a finite number >= 0, got {_show(value)} (too large)") from None
     if not math.isfinite(x) or x < 0: raise GraphError(f"{what} must be a finite number >= 0, got {_show(value)}")
     return x
 
@@ -113,9 +115,11 @@ def _label(value, what: str):
 
 def _json(text: str):
     try: return json.loads(text)
-    except json.JSONDecodeError as e: raise GraphError(f"line {e.lineno} column {e.colno}: invalid JSON: {e.msg}") from None
+    except json.JSONDecodeError as e:
+        raise GraphError(f"line {e.lineno} column {e.colno}: invalid JSON: {e.msg}") from None
     except RecursionError: raise GraphError("invalid JSON: nested too deeply to read") from None
-    except ValueError as e: raise GraphError(f"invalid JSON: a number too long to read ({str(e).split(':')[0]})") from None
+    except ValueError as e:
+        raise GraphError(f"invalid JSON: a number too long to read ({str(e).split(':')[0]})") from None
 
 def _list(data, key: str) -> list:
     if not isinstance(data, dict) or not isinstance(data.get(key), list):
@@ -144,7 +148,8 @@ def _to_document(graph: Graph, cost_model: CostModel | None, units: Units | None
         nodes.append(node)
     doc = {"format": "pipeline_nb", "version": 1, "nodes": nodes,
            "edges": [[names[u], names[v]] for u, v in zip(graph.src, graph.dst)]}
-    if cost_model is not None: doc["cost_model"] = {k: _plain(v) for k, v in asdict(cost_model).items() if v is not None}
+    if cost_model is not None:
+        doc["cost_model"] = {k: _plain(v) for k, v in asdict(cost_model).items() if v is not None}
     if units is not None and any(units): doc["units"] = units._asdict()
     doc["meta"] = graph.meta
     return doc
@@ -172,7 +177,8 @@ def save_json(graph: Graph | Workload,  # the graph to save, or a workload (save
               units: Units | None = None) -> Path:  # saved with the graph when given (overrides a workload's)
     "Write `graph` (and optionally its cost model and units) in the pipeline_nb JSON format."
     path = Path(path)
-    if isinstance(graph, Workload): graph, cost_model, units = graph.graph, cost_model or graph.cost_model, units or graph.units
+    if isinstance(graph, Workload):
+        graph, cost_model, units = graph.graph, cost_model or graph.cost_model, units or graph.units
     try:
         text = _dump(_to_document(graph, cost_model, units))  # any problem shows up before the disk is touched
         scratch = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
@@ -192,9 +198,12 @@ def save_json(graph: Graph | Workload,  # the graph to save, or a workload (save
 def _cost_model(fields: dict) -> CostModel:
     "A `CostModel` from a file's JSON object, every value checked like the graph's numbers."
     unknown = [k for k in fields if k not in CostModel.__dataclass_fields__]
-    if unknown: raise GraphError(f"cost_model: unknown field {_show(unknown[0])} (known: {', '.join(CostModel.__dataclass_fields__)})")
+    if unknown:
+        raise GraphError(f"cost_model: unknown field {_show(unknown[0])} "
+                         f"(known: {', '.join(CostModel.__dataclass_fields__)})")
     optional = ("memory_limit", "memory_cap")  # None means no limit
-    return CostModel(**{k: None if v is None and k in optional else _number(v, f"cost_model: {k}") for k, v in fields.items()})
+    return CostModel(**{k: None if v is None and k in optional else _number(v, f"cost_model: {k}")
+                        for k, v in fields.items()})
 
 @_reader
 def parse_pipeline_nb(text: str) -> Workload:
@@ -202,13 +211,16 @@ def parse_pipeline_nb(text: str) -> Workload:
     data = _json(text)
     if not isinstance(data, dict) or data.get("format") != "pipeline_nb":
         raise GraphError('not a pipeline_nb file (no "format": "pipeline_nb")')
-    if data.get("version") != 1: raise GraphError(f"unsupported pipeline_nb version {_show(data.get('version'))} (this reader knows 1)")
+    if data.get("version") != 1:
+        raise GraphError(f"unsupported pipeline_nb version {_show(data.get('version'))} (this reader knows 1)")
     nodes = {}
     for i, node in enumerate(_list(data, "nodes")):
-        if not isinstance(node, dict) or "id" not in node: raise GraphError(f'nodes[{i}] must be an object with an "id"')
+        if not isinstance(node, dict) or "id" not in node:
+            raise GraphError(f'nodes[{i}] must be an object with an "id"')
         name = str(node["id"])
         unknown = [k for k in node if k not in _NODE_KEYS]
-        if unknown: raise GraphError(f"node {_show(name)}: unknown field {_show(unknown[0])} (known: {', '.join(_NODE_KEYS)})")
+        if unknown:
+            raise GraphError(f"node {_show(name)}: unknown field {_show(unknown[0])} (known: {', '.join(_NODE_KEYS)})")
         if name in nodes: raise GraphError(f"duplicate node id {_show(name)}")
         nodes[name] = {f: _number(node.get(f, 0), f"node {_show(name)}: {f}") for f in ("work", "param", "size")}
         nodes[name]["group"] = _label(node.get("group"), f"node {_show(name)}: group")
@@ -221,7 +233,8 @@ def parse_pipeline_nb(text: str) -> Workload:
     if not isinstance(cm, dict): raise GraphError(f'"cost_model" must be an object, got {_show(cm)}')
     if not isinstance(meta, dict): raise GraphError(f'"meta" must be an object, got {_show(meta)}')
     if not isinstance(units, dict) or any(k not in Units._fields or not isinstance(v, str) for k, v in units.items()):
-        raise GraphError(f'"units" must be an object with string fields among {", ".join(Units._fields)}, got {_show(units)}')
+        raise GraphError(f'"units" must be an object with string fields among {", ".join(Units._fields)}, '
+                         f'got {_show(units)}')
     graph = Graph.from_edges(nodes, edges, meta={**meta, "format": "pipeline_nb"})
     return Workload(graph, _cost_model(cm), Units(**units))
 
@@ -242,7 +255,8 @@ def parse_dnn_partitioning(text: str) -> Workload:
     data = _json(text)
     nodes, backward = {}, 0
     for i, node in enumerate(_list(data, "nodes")):
-        if not isinstance(node, dict) or "id" not in node: raise GraphError(f'nodes[{i}] must be an object with an "id"')
+        if not isinstance(node, dict) or "id" not in node:
+            raise GraphError(f'nodes[{i}] must be an object with an "id"')
         name = str(node["id"])
         if name in nodes: raise GraphError(f"duplicate node id {_show(name)}")
         where = f"node {_show(name)}"
@@ -257,14 +271,16 @@ def parse_dnn_partitioning(text: str) -> Workload:
         u, v = (str(_field(e, key, f"edges[{i}]")) for key in ("sourceId", "destId"))
         c = _number(_field(e, "cost", _edge(u, v)), f"{_edge(u, v)}: cost")
         if cost.setdefault(u, c) != c:
-            raise GraphError(f"node {_show(u)}: its out-edges have different costs ({_show(cost[u])} and {_show(c)}), so its output has no single size")
+            raise GraphError(f"node {_show(u)}: its out-edges have different costs ({_show(cost[u])} and {_show(c)}), "
+                             "so its output has no single size")
         edges.append((u, v))
     for u, c in cost.items():
         if u in nodes: nodes[u]["size"] = c  # an edge from an unknown node is reported by the graph
     meta = {k: data[k] for k in _CAPS if k in data}
     graph = Graph.from_edges(nodes, edges, meta={**meta, "format": "dnn-partitioning"})
-    if backward: raise GraphError(f"training graph ({backward} nodes with isBackwardNode): only inference graphs are in scope "
-                                  "(their colour classes tie each backward node to its forward node)")
+    if backward: raise GraphError(f"training graph ({backward} nodes with isBackwardNode): "
+                              "only inference graphs are in scope "
+                              "(their colour classes tie each backward node to its forward node)")
     return Workload(graph, CostModel(), Units(param="B"))  # times and transfer costs carry no unit
 
 # %% ../nbs/01_io.ipynb #39038062
@@ -274,13 +290,15 @@ def _piper_node(node: dict, where: str) -> dict:
     "work and param of a Piper node: its fastest degree-1 TMPC."
     options = _field(node, "TMPCs", where)
     options = options.get("1") if isinstance(options, dict) else None
-    if not isinstance(options, list) or not options: raise GraphError(f'{where}: no TMPCs for degree 1 (TMPCs["1"] must be a list)')
+    if not isinstance(options, list) or not options:
+        raise GraphError(f'{where}: no TMPCs for degree 1 (TMPCs["1"] must be a list)')
     best = None
     for j, tmpc in enumerate(options):
         at = f'{where}: TMPCs["1"][{j}]'
         if not isinstance(tmpc, dict): raise GraphError(f"{at} must be an object, got {_show(tmpc)}")
         time = _number(_field(tmpc, "timePerSample", at), f"{at}: timePerSample")
-        if best is None or time < best[0]: best = (time, _number(_field(tmpc, "parameterSize", at), f"{at}: parameterSize"))
+        if best is None or time < best[0]:
+            best = (time, _number(_field(tmpc, "parameterSize", at), f"{at}: parameterSize"))
     return dict(work=best[0], param=best[1], size=0.0)
 
 @_reader
@@ -289,7 +307,8 @@ def parse_piper(text: str) -> Workload:
     data = _json(text)
     nodes = {}
     for i, node in enumerate(_list(data, "nodes")):
-        if not isinstance(node, dict) or "id" not in node: raise GraphError(f'nodes[{i}] must be an object with an "id"')
+        if not isinstance(node, dict) or "id" not in node:
+            raise GraphError(f'nodes[{i}] must be an object with an "id"')
         name = str(node["id"])
         if name in nodes: raise GraphError(f"duplicate node id {_show(name)}")
         nodes[name] = _piper_node(node, f"node {_show(name)}")
@@ -300,7 +319,8 @@ def parse_piper(text: str) -> Workload:
         if not isinstance(e, dict): raise GraphError(f"edges[{i}] must be an object, got {_show(e)}")
         u, v = (str(_field(e, key, f"edges[{i}]")) for key in ("sourceId", "destId"))
         where = _edge(u, v)
-        if u not in nodes or v not in nodes: raise GraphError(f"{where} refers to unknown node {_show(u if u not in nodes else v)}")
+        if u not in nodes or v not in nodes:
+            raise GraphError(f"{where} refers to unknown node {_show(u if u not in nodes else v)}")
         if any(w == v for w, _ in out.get(u, [])): raise GraphError(f"{where} is listed twice")
         out.setdefault(u, []).append((v, _number(_field(e, "communicationCost", where), f"{where}: communicationCost")))
     edges = []
@@ -309,7 +329,8 @@ def parse_piper(text: str) -> Workload:
         for v, c in targets:
             if c == size: edges.append((u, v)); continue
             tensor = f"{u}->{v}"
-            if tensor in nodes: raise GraphError(f"node id {_show(tensor)} is taken: it names the tensor of {_edge(u, v)}")
+            if tensor in nodes:
+                raise GraphError(f"node id {_show(tensor)} is taken: it names the tensor of {_edge(u, v)}")
             nodes[tensor] = dict(work=0.0, param=0.0, size=c, group=u)
             nodes[u]["group"] = u
             edges += [(u, tensor), (tensor, v)]
@@ -335,7 +356,8 @@ def _pd_value(attrs: dict, key: str, where: str) -> float:
     return _number(total, f"{where}: {key}")
 
 def _pd_stage(raw: str, where: str) -> int:
-    if not raw.isdecimal() or len(raw) > 9: raise GraphError(f"{where}: stage_id must be an integer >= 0, got {_show(raw)}")
+    if not raw.isdecimal() or len(raw) > 9:
+        raise GraphError(f"{where}: stage_id must be an integer >= 0, got {_show(raw)}")
     return int(raw)
 
 @_reader
@@ -348,16 +370,19 @@ def parse_pipedream(text: str) -> Workload:
             edges.append((lineno, m[1], m[2])); continue
         if staged := _PD_STAGE.fullmatch(line): line = staged[1]
         m = _PD_NODE.fullmatch(line)
-        if not m: raise GraphError(f"line {lineno}: neither a node line 'id -- layer -- key=value, ...' nor an edge line '<tab>a -- b': {_show(line[:60])}")
+        if not m: raise GraphError(f"line {lineno}: neither a node line 'id -- layer -- key=value, ...' "
+                                   f"nor an edge line '<tab>a -- b': {_show(line[:60])}")
         name, where = m[1], f"line {lineno}: node {_show(m[1])}"
         if name in nodes: raise GraphError(f"line {lineno}: duplicate node id {_show(name)}")
         if staged: stage[name] = _pd_stage(staged[2], where)
         elif stage: raise GraphError(f"{where} has no stage_id, but earlier node lines have one")
         attrs = dict(_PD_ATTR.findall(m[3]))
-        nodes[name] = dict(work=_pd_value(attrs, "forward_compute_time", where), param=_pd_value(attrs, "parameter_size", where),
+        nodes[name] = dict(work=_pd_value(attrs, "forward_compute_time", where),
+                           param=_pd_value(attrs, "parameter_size", where),
                            size=_pd_value(attrs, "activation_size", where))
     if stage and len(stage) < len(nodes):
-        raise GraphError(f"node {_show(next(x for x in nodes if x not in stage))} has no stage_id, but other node lines have one")
+        raise GraphError(f"node {_show(next(x for x in nodes if x not in stage))} has no stage_id, "
+                         "but other node lines have one")
     for lineno, u, v in edges:
         for x in (u, v):
             if x not in nodes: raise GraphError(f"line {lineno}: {_edge(u, v, '--')} names unknown node {_show(x)}")
@@ -420,7 +445,8 @@ def parse_pbtxt(text: str) -> dict:
             while peek(i)[0] != "]":
                 value, i = scalar(i); values.append(value)
                 if peek(i)[0] == ",": i += 1
-                elif peek(i)[0] != "]": fail(peek(i)[2], f"expected ',' or ']' in the list of {_show(tok)}, got {_show(peek(i)[1])}")
+                elif peek(i)[0] != "]":
+                    fail(peek(i)[2], f"expected ',' or ']' in the list of {_show(tok)}, got {_show(peek(i)[1])}")
             i += 1
         else:
             value, i = scalar(i); values.append(value)
@@ -458,7 +484,8 @@ def parse_regal(text: str) -> Workload:
         if not all(isinstance(x, dict) for x in data_in): raise GraphError(f"{where}: input_info must be messages")
         inputs[name] = [_one(x, "preceding_node", 0) for x in data_in] + node.get("control_input", [])
         for p in inputs[name]:
-            if isinstance(p, bool) or not isinstance(p, int): raise GraphError(f"{where}: an input must be a node id (an integer), got {_show(p)}")
+            if isinstance(p, bool) or not isinstance(p, int):
+                raise GraphError(f"{where}: an input must be a node id (an integer), got {_show(p)}")
     edges = []
     for name, preceding in inputs.items():
         for p in preceding:
