@@ -257,7 +257,7 @@ def reference_values(model: onnx.ModelProto,  # a prepared model
     return dict(zip(names, ort_session(m, threads).run(list(names), feeds)))
 
 def max_relative_difference(got: dict, want: dict) -> float:
-    "The largest max |got - want| / max |want| over the tensors of `want`."
+    "The largest `max|got - want| / max|want|` over the tensors of `want`."
     return max(float(np.max(np.abs(got[x] - want[x]))) / max(float(np.max(np.abs(want[x]))), 1e-30) for x in want)
 
 # %% ../nbs/13_export.ipynb #5686248a

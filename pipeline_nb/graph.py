@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import networkx as nx
+from fastcore.basics import patch
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 import numpy as np
@@ -148,9 +149,32 @@ def _as_costs(name, values, n):
     if len(bad): return arr, bad[0]
     return arr, None
 
-# %% ../nbs/00_graph.ipynb #001ef14b
+# %% ../nbs/00_graph.ipynb #4cd90d38
 MAX_TOTAL = 1e300  # the largest total work, param or size a graph may have
 
+def _cost_column(attr: str, values, names: list) -> np.ndarray:
+    "One read-only column of node costs, or a `GraphError` naming the first bad node."
+    try: arr, bad = _as_costs(attr, values, len(names))
+    except (TypeError, ValueError, OverflowError) as e: raise GraphError(f"{attr}: not a list of numbers ({e})") from None
+    if bad is not None:
+        raise GraphError(f"node {names[bad]!r}: {attr} must be a finite number >= 0, got {float(arr[bad])}")
+    with np.errstate(over="ignore"): total = float(arr.sum())
+    if not total <= MAX_TOTAL:  # leaves room for c_in, c_out, c_ov and sums of stages: every cost stays finite
+        raise GraphError(f"{attr} sums to {total:.4g} over all nodes: totals above {MAX_TOTAL:.0e} are refused")
+    arr.flags.writeable = False
+    return arr
+
+# %% ../nbs/00_graph.ipynb #045d548b
+def _edge_pairs(edges, names: list) -> np.ndarray:
+    "Deduplicated (u, v) index pairs, or a `GraphError` for an unknown index or a self-loop."
+    e = np.asarray(list(edges) if not isinstance(edges, np.ndarray) else edges, dtype=np.int64).reshape(-1, 2)
+    if len(e) and (e.min() < 0 or e.max() >= len(names)):
+        raise GraphError(f"edge {tuple(e[(e < 0).any(1) | (e >= len(names)).any(1)][0])} refers to an unknown node index")
+    loops = np.flatnonzero(e[:, 0] == e[:, 1])
+    if len(loops): raise GraphError(f"graph has a cycle: self-loop on node {names[e[loops[0], 0]]!r}")
+    return np.unique(e, axis=0) if len(e) else e
+
+# %% ../nbs/00_graph.ipynb #239d52c7
 class Graph:
     "An immutable computation graph: operators with work, param and size, and data edges."
     def __init__(self,
@@ -166,94 +190,92 @@ class Graph:
         if len(set(self.names)) != n:
             seen = set(); dup = next(x for x in self.names if x in seen or seen.add(x))
             raise GraphError(f"duplicate node id {dup!r}")
-        for attr, values in (("work", work), ("param", param), ("size", size)):
-            try: arr, bad = _as_costs(attr, values, n)
-            except (TypeError, ValueError, OverflowError) as e:
-                raise GraphError(f"{attr}: not a list of numbers ({e})") from None
-            if bad is not None:
-                raise GraphError(f"node {self.names[bad]!r}: {attr} must be a finite number >= 0, "
-                                 f"got {float(arr[bad])}")
-            with np.errstate(over="ignore"): total = float(arr.sum())
-            if not total <= MAX_TOTAL:  # leaves room for c_in, c_out, c_ov and sums of stages: every cost stays finite
-                raise GraphError(f"{attr} sums to {total:.4g} over all nodes: totals above {MAX_TOTAL:.0e} are refused")
-            arr.flags.writeable = False
-            setattr(self, attr, arr)
-        e = np.asarray(list(edges) if not isinstance(edges, np.ndarray) else edges, dtype=np.int64).reshape(-1, 2)
-        if len(e) and (e.min() < 0 or e.max() >= n):
-            raise GraphError(f"edge {tuple(e[(e < 0).any(1) | (e >= n).any(1)][0])} refers to an unknown node index")
-        loops = np.flatnonzero(e[:, 0] == e[:, 1])
-        if len(loops): raise GraphError(f"graph has a cycle: self-loop on node {self.names[e[loops[0], 0]]!r}")
-        e = np.unique(e, axis=0) if len(e) else e
-        self.src, self.dst = e[:, 0].copy(), e[:, 1].copy()
-        self.m = len(self.src)
+        self.work, self.param, self.size = (_cost_column(a, v, self.names) for a, v in
+                                            (("work", work), ("param", param), ("size", size)))
+        e = _edge_pairs(edges, self.names)
+        self.src, self.dst, self.m = e[:, 0].copy(), e[:, 1].copy(), len(e)
         self.group = np.full(n, -1, np.int64) if group is None else np.asarray(group, np.int64).reshape(-1)
         if len(self.group) != n: raise GraphError(f"group: expected {n} labels, got {len(self.group)}")
         self.meta = dict(meta or {})
-        self.succ_ptr, self.succ_idx = csr(n, self.src, self.dst)
-        self.indegree = np.bincount(self.dst, minlength=n).astype(np.int64)
-        order = kahn_order(self.succ_ptr, self.succ_idx, self.indegree, np.arange(n, dtype=np.int64))
-        if len(order) < n: raise GraphError(_cycle_message(n, self.src, self.dst, self.names))
-        listed_is_topological = bool(np.all(self.src < self.dst))
-        self.given_order = np.arange(n, dtype=np.int64) if listed_is_topological else order
-        for arr in (self.src, self.dst, self.group, self.succ_ptr, self.succ_idx, self.given_order):
-            arr.flags.writeable = False
+        self._order()
         self.index = {name: i for i, name in enumerate(self.names)}
 
-    @classmethod
-    def from_edges(cls,
-                   nodes,  # node ids in listing order, or a dict id -> {"work", "param", "size", "group"}
-                   edges,  # (u, v) pairs of node ids
-                   work=None, param=None, size=None,  # dicts id -> value, used when `nodes` is a list
-                   groups=None,  # dict id -> group label (any hashable), or an iterable of id collections
-                   meta=None):
-        "Build a graph from node ids and id pairs."
-        attrs = nodes if isinstance(nodes, dict) else {}
-        names = list(nodes)
-        index = {name: i for i, name in enumerate(names)}
-        def column(key, given):
-            if given is not None:
-                unknown = [x for x in given if x not in index]
-                if unknown: raise GraphError(f"{key}: unknown node {unknown[0]!r}")
-                return [given.get(x, 0.0) for x in names]
-            return [attrs.get(x, {}).get(key, 0.0) for x in names]
-        pairs = []
-        for u, v in edges:
-            for x in (u, v):
-                if x not in index: raise GraphError(f"edge ({u!r}, {v!r}) refers to unknown node {x!r}")
-            pairs.append((index[u], index[v]))
-        if groups is None and attrs: groups = {x: a["group"] for x, a in attrs.items() if a.get("group") is not None}
-        label = np.full(len(names), -1, np.int64)
-        if groups:
-            items = (groups.items() if isinstance(groups, dict)
-                     else ((x, g) for g, members in enumerate(groups) for x in members))
-            ids = {}
-            for x, g in items:
-                if x not in index: raise GraphError(f"colocation group {g!r} names unknown node {x!r}")
-                label[index[x]] = ids.setdefault(g, len(ids))
-        return cls(names, column("work", work), column("param", param), column("size", size), pairs, label, meta)
+# %% ../nbs/00_graph.ipynb #d18b741a
+@patch
+def _order(self: Graph):
+    "Adjacency, in-degrees and the given order (the listing when it is topological); a `GraphError` on a cycle."
+    n = self.n
+    self.succ_ptr, self.succ_idx = csr(n, self.src, self.dst)
+    self.indegree = np.bincount(self.dst, minlength=n).astype(np.int64)
+    order = kahn_order(self.succ_ptr, self.succ_idx, self.indegree, np.arange(n, dtype=np.int64))
+    if len(order) < n: raise GraphError(_cycle_message(n, self.src, self.dst, self.names))
+    self.given_order = np.arange(n, dtype=np.int64) if bool(np.all(self.src < self.dst)) else order
+    for arr in (self.src, self.dst, self.group, self.succ_ptr, self.succ_idx, self.given_order):
+        arr.flags.writeable = False
 
-    @classmethod
-    def from_networkx(cls, g: nx.DiGraph, meta=None):
-        "Build from a networkx DiGraph whose nodes carry `work`, `param`, `size` and optional `group`."
-        return cls.from_edges({v: dict(d) for v, d in g.nodes(data=True)}, list(g.edges()), meta=meta)
+# %% ../nbs/00_graph.ipynb #a62490f6
+@patch(cls_method=True)
+def from_edges(cls: Graph,
+               nodes,  # node ids in listing order, or a dict id -> {"work", "param", "size", "group"}
+               edges,  # (u, v) pairs of node ids
+               work=None, param=None, size=None,  # dicts id -> value, used when `nodes` is a list
+               groups=None,  # dict id -> group label (any hashable), or an iterable of id collections
+               meta=None):  # free-form metadata
+    "Build a graph from node ids and id pairs."
+    attrs, names = (nodes if isinstance(nodes, dict) else {}), list(nodes)
+    index = {name: i for i, name in enumerate(names)}
+    def column(key, given):
+        if given is None: return [attrs.get(x, {}).get(key, 0.0) for x in names]
+        if (unknown := [x for x in given if x not in index]): raise GraphError(f"{key}: unknown node {unknown[0]!r}")
+        return [given.get(x, 0.0) for x in names]
+    pairs = []
+    for u, v in edges:
+        for x in (u, v):
+            if x not in index: raise GraphError(f"edge ({u!r}, {v!r}) refers to unknown node {x!r}")
+        pairs.append((index[u], index[v]))
+    if groups is None and attrs: groups = {x: a["group"] for x, a in attrs.items() if a.get("group") is not None}
+    label = _group_labels(groups, index)
+    return cls(names, column("work", work), column("param", param), column("size", size), pairs, label, meta)
 
-    def to_networkx(self) -> nx.DiGraph:
-        "The graph as a networkx DiGraph with node attributes."
-        g = nx.DiGraph()
-        for i, name in enumerate(self.names):
-            attrs = dict(work=float(self.work[i]), param=float(self.param[i]), size=float(self.size[i]))
-            if self.group[i] >= 0: attrs["group"] = int(self.group[i])
-            g.add_node(name, **attrs)
-        g.add_edges_from((self.names[u], self.names[v]) for u, v in zip(self.src, self.dst))
-        return g
+# %% ../nbs/00_graph.ipynb #69260741
+def _group_labels(groups, index: dict) -> np.ndarray:
+    "A label per node (-1 for none) from a dict id -> group, or an iterable of id collections."
+    label = np.full(len(index), -1, np.int64)
+    if not groups: return label
+    items = groups.items() if isinstance(groups, dict) else ((x, g) for g, members in enumerate(groups) for x in members)
+    ids = {}
+    for x, g in items:
+        if x not in index: raise GraphError(f"colocation group {g!r} names unknown node {x!r}")
+        label[index[x]] = ids.setdefault(g, len(ids))
+    return label
 
-    def groups(self) -> list[np.ndarray]:
-        "Colocation groups with at least two members, as arrays of node indices."
-        labels = self.group[self.group >= 0]
-        return [np.flatnonzero(self.group == g) for g in np.unique(labels) if (labels == g).sum() > 1]
+# %% ../nbs/00_graph.ipynb #e8b4e066
+@patch(cls_method=True)
+def from_networkx(cls: Graph, g: nx.DiGraph, meta=None):
+    "Build from a networkx DiGraph whose nodes carry `work`, `param`, `size` and optional `group`."
+    return cls.from_edges({v: dict(d) for v, d in g.nodes(data=True)}, list(g.edges()), meta=meta)
 
-    def __repr__(self):
-        return f"Graph(n={self.n}, m={self.m}, groups={len(self.groups())}, work={self.work.sum():.6g})"
+@patch
+def to_networkx(self: Graph) -> nx.DiGraph:
+    "The graph as a networkx DiGraph with node attributes."
+    g = nx.DiGraph()
+    for i, name in enumerate(self.names):
+        attrs = dict(work=float(self.work[i]), param=float(self.param[i]), size=float(self.size[i]))
+        if self.group[i] >= 0: attrs["group"] = int(self.group[i])
+        g.add_node(name, **attrs)
+    g.add_edges_from((self.names[u], self.names[v]) for u, v in zip(self.src, self.dst))
+    return g
+
+# %% ../nbs/00_graph.ipynb #b28f43f1
+@patch
+def groups(self: Graph) -> list[np.ndarray]:
+    "Colocation groups with at least two members, as arrays of node indices."
+    labels = self.group[self.group >= 0]
+    return [np.flatnonzero(self.group == g) for g in np.unique(labels) if (labels == g).sum() > 1]
+
+@patch
+def __repr__(self: Graph):
+    return f"Graph(n={self.n}, m={self.m}, groups={len(self.groups())}, work={self.work.sum():.6g})"
 
 # %% ../nbs/00_graph.ipynb #9427c598
 def diamond() -> Graph:
