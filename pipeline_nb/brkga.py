@@ -105,7 +105,9 @@ def brkga(graph: Graph, k: int, cost_model: CostModel = CostModel(),
           target: float = 0.0,  # stop once the best bottleneck is <= this (e.g. a lower bound)
           time_limit: float | None = None,  # seconds, checked between chunks of decodes
           workers: int | None = None,  # decoding threads (default: all cores); the result does not depend on it
-          progress: bool = True) -> SearchResult:  # tqdm bar on stderr for runs over a second
+          progress: bool = True,  # tqdm bar on stderr for runs over a second
+          observe=None,  # called as observe(evaluations, best) after each generation; True stops the search
+          ) -> SearchResult:
     "Biased random-key genetic algorithm over topological orders, decoded by optimal slicing."
     check_k(k)
     if generations < 1: raise GraphError(f"BRKGA needs at least 1 generation, got {generations}")
@@ -131,6 +133,7 @@ def brkga(graph: Graph, k: int, cost_model: CostModel = CostModel(),
             history.append(float(fitness[ranking[0]]))
             if fitness[ranking[0]] <= target: stopped = "target"; break
             if gen == generations - 1: break
+            if observe is not None and observe(decoder.evaluations, history[-1]): stopped = "observer"; break
             if not complete or time.perf_counter() > decoder.deadline: stopped = "time_limit"; break
             keys, fitness, complete = _next_generation(keys, fitness, ranking, n_elite, n_mutant, rho, rng, decoder)
     finally: bar.close()
@@ -172,6 +175,7 @@ def partition(graph: Graph | Workload, k: int,  # a graph, or a workload (its co
               target: float = 0.0,  # stop once the bottleneck is <= this lower bound
               workers: int | None = None,  # decoding threads for BRKGA
               progress: bool = True,  # tqdm bar on stderr for runs over a second
+              observe=None,  # called as observe(evaluations, best) as the search goes; True stops it
               ) -> SearchResult:
     "Split `graph` into at most `k` pipeline stages with the given search `method`."
     check_k(k); check_search_args(seed, time_limit, target)
@@ -179,7 +183,7 @@ def partition(graph: Graph | Workload, k: int,  # a graph, or a workload (its co
     cost_model = cost_model or CostModel()
     kind, *budget = parse_method(method)
     if kind == "slice": result = slice_given(graph, k, cost_model)
-    elif kind == "random": result = random_search(graph, k, cost_model, budget[0], seed, time_limit, target, progress)
+    elif kind == "random": result = random_search(graph, k, cost_model, budget[0], seed, time_limit, target, progress, observe)
     else: result = brkga(graph, k, cost_model, *budget, seed=seed, target=target, time_limit=time_limit,
-                         workers=workers, progress=progress)
+                         workers=workers, progress=progress, observe=observe)
     return result._replace(method=method)

@@ -231,7 +231,9 @@ def random_search(graph: Graph, k: int, cost_model: CostModel = CostModel(),
                   seed: int = 0,
                   time_limit: float | None = None,  # seconds; stop after the order that passes it
                   target: float = 0.0,  # stop once the best bottleneck is <= this (e.g. a lower bound)
-                  progress: bool = True) -> SearchResult:  # tqdm bar on stderr for runs over a second
+                  progress: bool = True,  # tqdm bar on stderr for runs over a second
+                  observe=None,  # called as observe(evaluations, best) after each order; True stops the search
+                  ) -> SearchResult:
     "Best optimal slicing over `n_orders` random topological orders (method `random-N`)."
     check_k(k)
     if n_orders < 1: raise GraphError(f"random-N needs N >= 1 orders, got {n_orders}")
@@ -247,6 +249,7 @@ def random_search(graph: Graph, k: int, cost_model: CostModel = CostModel(),
             if value < best: best, best_stage = value, stage
             history.append(best); bar.update()
             if best <= target: stopped = "target"; break
+            if observe is not None and observe(len(history), best) and len(history) < n_orders: stopped = "observer"; break
             if time_limit is not None and time.perf_counter() - t0 > time_limit and len(history) < n_orders:
                 stopped = "time_limit"; break
     if best_stage is None:

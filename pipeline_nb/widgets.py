@@ -306,7 +306,10 @@ def _split(self: Explorer, key, w: Workload, cm: CostModel, k: int, method: str,
     "The `SearchResult` of `method` at `k` (cached by workload, cost model, k, method and seed)."
     full = (key, cm, k, method, seed)
     if full not in self._splits:
-        try: self._splits[full] = partition(w.graph, k, cm, method, seed, time_limit=60.0, progress=False)
+        def observe(evaluations, best):  # the search as it goes: a live status line, and the stop button heard
+            self._check()
+            self._say(f"searching {method} at k = {k}: {evaluations} orders, best {best:.6g} {w.units.label('time')}")
+        try: self._splits[full] = partition(w.graph, k, cm, method, seed, time_limit=60.0, progress=False, observe=observe)
         except GraphError as e: self._splits[full] = e  # no split fits the memory cap: remembered too
     if isinstance(self._splits[full], GraphError): raise self._splits[full]
     return self._splits[full]
