@@ -97,7 +97,8 @@ def _find_source(app, modname):
         if inspect.isclass(obj):
             _tag(name, obj)
             for attr, member in vars(obj).items():
-                member = getattr(member, "fget", member)
+                for wrapped in ("fget", "__func__", "f"):  # properties, classmethods, fastcore's patched classmethods
+                    member = getattr(member, wrapped, member)
                 if inspect.isfunction(member) and member.__module__ == modname: _tag(f"{name}.{attr}", member)
         elif inspect.isfunction(getattr(obj, "py_func", obj)): _tag(name, getattr(obj, "py_func", obj))  # numba too
     return code, tags
