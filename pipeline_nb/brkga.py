@@ -12,7 +12,7 @@ from numba import njit, prange
 from tqdm.auto import tqdm
 
 from .graph import Contracted, CostModel, Graph, GraphError, kahn_order
-from .io import Workload
+from .io import Workload, workload_parts
 from .segments import problem, arrange
 from .slicing import (SearchResult, optimal_slicing, decode, search_result, check_k, check_finite,
                                  check_cap, no_fit, warm_up, random_search, slice_given)
@@ -179,8 +179,7 @@ def partition(graph: Graph | Workload, k: int,  # a graph, or a workload (its co
               ) -> SearchResult:
     "Split `graph` into at most `k` pipeline stages with the given search `method`."
     check_k(k); check_search_args(seed, time_limit, target)
-    if isinstance(graph, Workload): graph, cost_model = graph.graph, cost_model or graph.cost_model
-    cost_model = cost_model or CostModel()
+    graph, cost_model, _ = workload_parts(graph, cost_model)
     kind, *budget = parse_method(method)
     if kind == "slice": result = slice_given(graph, k, cost_model)
     elif kind == "random": result = random_search(graph, k, cost_model, budget[0], seed, time_limit, target, progress, observe)

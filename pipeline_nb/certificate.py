@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from fastcore.basics import patch
 
 from .graph import CostModel, Graph, GraphError, Partition, Units, check_k
-from .io import Workload
+from .io import Workload, workload_parts
 from .slicing import SearchResult
 from .brkga import partition
 from .bounds import Bound
@@ -86,12 +86,6 @@ def improved(result: SearchResult | None, bounds: dict, cost_model: CostModel) -
     return result
 
 # %% ../nbs/08_solve.ipynb #1d9c2c2c
-def _workload(graph, cost_model, units):
-    "(graph, cost model, units) from a `Workload` or a graph with an optional cost model."
-    if isinstance(graph, Workload): return graph.graph, cost_model or graph.cost_model, units or graph.units
-    if not isinstance(graph, Graph): raise GraphError(f"expected a Graph or a Workload, got {type(graph).__name__}")
-    return graph, cost_model or CostModel(), units or Units()
-
 def certify(graph: Graph | Workload, k: int,
             result: SearchResult | Partition,  # the split to certify (e.g. from `partition`, or one already in use)
             cost_model: CostModel | None = None,  # default: the workload's, else `CostModel()`
@@ -104,7 +98,7 @@ def certify(graph: Graph | Workload, k: int,
             ) -> Certificate:
     "Prove lower bounds for `graph` and `k` and report the gap of `result`."
     t0, k = time.perf_counter(), check_k(k)
-    graph, cost_model, units = _workload(graph, cost_model, units)
+    graph, cost_model, units = workload_parts(graph, cost_model, units)
     if isinstance(result, Partition):
         part = result.validate().normalized()
         result = SearchResult(part, part.bottleneck(cost_model), "given", 0.0, [])
@@ -186,7 +180,7 @@ def solve(graph: Graph | Workload, k: int,
           ) -> Certificate:
     "The best partition found and its certificate, searching and bounding in turns until `target_gap` or `time_limit`."
     t0, k, clock = time.perf_counter(), check_k(k), _Clock(time_limit)
-    graph, cm, units = _workload(graph, cost_model, units)
+    graph, cm, units = workload_parts(graph, cost_model, units)
     cert = Certificate(None, {}, 0.0, units)
     cheap, expensive = [m for m in methods if m in CHEAP_METHODS], [m for m in methods if m not in CHEAP_METHODS]
     cert._search_round(graph, k, cm, 100, seed, clock, target_gap, progress)

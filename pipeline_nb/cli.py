@@ -245,6 +245,7 @@ def partition_report(w, k: int, cm,  # workload, stages, cost model
                      time_limit: float | None = None,  # the search's limit (for the budget line)
                      solve_command: str = "") -> dict:  # the command that certifies this instance (for the gap line)
     "The JSON object of `partition --json` (and of `solve --json`, with more bounds)."
+    from pipeline_nb.certificate import relative_gap
     g, u, part, b = w.graph, w.units, result.partition, result.bottleneck
     fields = ("work", "param", "sizein", "sizeout", "overflow", "cost")
     ops = g.meta.get("op_type") if isinstance(g.meta.get("op_type"), list) and len(g.meta["op_type"]) == g.n else None
@@ -252,7 +253,7 @@ def partition_report(w, k: int, cm,  # workload, stages, cost model
                    **{f: float(getattr(c, f)) for f in fields}) for nodes, c in zip(part.stages(), part.breakdown(cm))]
     bjs = bounds_json(bounds)
     lower, lower_method = best_of(bjs)
-    gap = b / lower - 1 if lower > 0 else None
+    gap = relative_gap(b, lower)
     notes = [_fewer_stages(w, cm, part, k, b, lower, lower_method), _budget(result, time_limit)]
     if gap is not None and gap > 0.01 and solve_command:
         notes.append(f"the gap is measured against the {BOUND_NAMES.get(lower_method, lower_method)}; "

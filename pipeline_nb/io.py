@@ -23,9 +23,9 @@ import pipeline_nb
 from .graph import MAX_TOTAL, CostModel, Graph, GraphError, Units
 
 # %% auto #0
-__all__ = ['PIPEDREAM_BANDWIDTH', 'FORMATS', 'Workload', 'shared_data', 'save_json', 'parse_pipeline_nb', 'read_json',
-           'parse_dnn_partitioning', 'parse_piper', 'parse_pipedream', 'parse_pbtxt', 'parse_regal', 'detect_format',
-           'load']
+__all__ = ['PIPEDREAM_BANDWIDTH', 'FORMATS', 'Workload', 'workload_parts', 'shared_data', 'save_json', 'parse_pipeline_nb',
+           'read_json', 'parse_dnn_partitioning', 'parse_piper', 'parse_pipedream', 'parse_pbtxt', 'parse_regal',
+           'detect_format', 'load']
 
 # %% ../nbs/01_io.ipynb #16e37c6a
 class Workload(NamedTuple):
@@ -33,6 +33,15 @@ class Workload(NamedTuple):
     graph: Graph
     cost_model: CostModel
     units: Units = Units()
+
+# %% ../nbs/01_io.ipynb #072d4158
+def workload_parts(graph,  # a `Workload`, or a `Graph`
+                   cost_model: CostModel | None = None,  # overrides the workload's; default `CostModel()` for a graph
+                   units: Units | None = None) -> tuple:  # overrides the workload's
+    "(graph, cost model, units) from a `Workload` or a graph with an optional cost model."
+    if isinstance(graph, Workload): return graph.graph, cost_model or graph.cost_model, units or graph.units
+    if not isinstance(graph, Graph): raise GraphError(f"expected a Graph or a Workload, got {type(graph).__name__}")
+    return graph, cost_model or CostModel(), units or Units()
 
 # %% ../nbs/01_io.ipynb #29ff2126
 def shared_data() -> Path | None:

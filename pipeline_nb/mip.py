@@ -13,7 +13,7 @@ from fastcore.basics import patch
 from joblib import Parallel, delayed
 
 from .graph import Contracted, CostModel, Graph, GraphError, Partition, check_k, csr
-from .io import Workload
+from .io import Workload, workload_parts
 from .bounds import Bound, as_contracted, lb0, node_cut, set_cost, singleton_costs
 from .solver import SolverResult, highs_available, run_model
 
@@ -452,8 +452,8 @@ def compute_bounds(graph: Graph | Contracted | Workload, k: int,  # a graph, its
                    ) -> dict[str, Bound]:
     "Lower bounds on the optimal bottleneck, one `Bound` per requested method (in the order asked for)."
     t0, k, order = time.perf_counter(), check_k(k), _check_methods(methods)
-    if isinstance(graph, Workload): graph, cost_model = graph.graph, cost_model or graph.cost_model
-    cost_model = cost_model or CostModel()
+    if isinstance(graph, Contracted): cost_model = cost_model or CostModel()
+    else: graph, cost_model, _ = workload_parts(graph, cost_model)
     q = as_contracted(graph)
     best_part = checked_incumbent(q, k, incumbent)
     upper = None if best_part is None else best_part.bottleneck(cost_model)

@@ -15,6 +15,7 @@ from matplotlib.ticker import MaxNLocator
 
 from .graph import TIME_UNITS, CostModel, Graph, Partition, Units, kahn_order
 from .slicing import SearchResult
+from .certificate import relative_gap
 from .brkga import parse_method
 
 # %% auto #0
@@ -295,7 +296,8 @@ def plot_ladder(bounds: dict,  # method -> `Bound`
     ax.axvline(upper * f, color="k", lw=0.8, ls="--")
     ax.set_yticks(np.arange(len(names)), names, fontsize=8); ax.set_xlim(0, upper * f * 1.9 if upper > 0 else 1)
     ax.set_xlabel(f"value ({unit})")
-    ax.set_title(f"certificate: at most {100 * (upper / best - 1):.2f}% above the optimum" if best > 0
+    gap = relative_gap(upper, best)
+    ax.set_title(f"certificate: at most {100 * gap:.2f}% above the optimum" if gap is not None
                  else "certificate: no positive bound")
     ax.legend(handles=[Patch(color="tab:green", label="best bound"), Patch(color="tab:olive", label="weaker bound"),
                        Patch(color="k", label="bottleneck")], fontsize=7, loc="lower right")
