@@ -74,31 +74,32 @@ def rate(text: str) -> Quantity:
     return Quantity(_float(m[1], above=True), m[2] or "", (m[3] or "").replace("µ", "u"), text.strip())
 
 # %% ../nbs/15_cli.ipynb #c0a11a06
-def _carries_none(q: Quantity, flag: str, what: str):
+def _carries_none(quantity: Quantity, flag: str, what: str):
     "The error for a value with units on a workload whose `what` (times, tensor sizes, parameters) carry none."
     from pipeline_nb.graph import GraphError
-    return GraphError(f"{flag} {q.text} has units, but this workload's {what} carry none: "
+    return GraphError(f"{flag} {quantity.text} has units, but this workload's {what} carry none: "
                       "give a plain number in its own units")
 
-def _per_time_unit(value: float, q: Quantity, units, flag: str) -> float:
-    "`value` (an amount per `q.time`) per the workload's time unit."
+def _per_time_unit(value: float, quantity: Quantity, units, flag: str) -> float:
+    "`value` (an amount per `quantity.time`) per the workload's time unit."
     from pipeline_nb.graph import GraphError, TIME_UNITS
-    if q.time not in TIME_UNITS:
-        raise GraphError(f"{flag} {q.text}: unknown time unit {q.time!r} (known: {', '.join(TIME_UNITS)})")
-    if units.time not in TIME_UNITS: raise _carries_none(q, flag, "times")
-    return value / TIME_UNITS[q.time] * TIME_UNITS[units.time]
+    if quantity.time not in TIME_UNITS:
+        raise GraphError(f"{flag} {quantity.text}: unknown time unit {quantity.time!r} "
+                         f"(known: {', '.join(TIME_UNITS)})")
+    if units.time not in TIME_UNITS: raise _carries_none(quantity, flag, "times")
+    return value / TIME_UNITS[quantity.time] * TIME_UNITS[units.time]
 
 # %% ../nbs/15_cli.ipynb #6b9b877e
-def in_units(q: Quantity,  # a value from the command line
+def in_units(quantity: Quantity,  # a value from the command line
              units,  # the workload's `Units`
              flag: str,  # the flag's name, for messages
              field: str = "size"):  # the workload's unit the value's size unit converts to: "size" or "param"
-    "`q` in the workload's own units (a rate: size units per time unit)."
-    if not q.size: return q.value
+    "`quantity` in the workload's own units (a rate: size units per time unit)."
+    if not quantity.size: return quantity.value
     if getattr(units, field) not in SIZE_UNITS:
-        raise _carries_none(q, flag, "tensor sizes" if field == "size" else "parameters")
-    value = q.value * SIZE_UNITS[q.size] / SIZE_UNITS[getattr(units, field)]
-    return _per_time_unit(value, q, units, flag) if q.time else value
+        raise _carries_none(quantity, flag, "tensor sizes" if field == "size" else "parameters")
+    value = quantity.value * SIZE_UNITS[quantity.size] / SIZE_UNITS[getattr(units, field)]
+    return _per_time_unit(value, quantity, units, flag) if quantity.time else value
 
 # %% ../nbs/15_cli.ipynb #24dfecea
 def _from_registry(path: str, device: str | None):
@@ -134,18 +135,19 @@ def read_workload(path: str,  # graph file, .onnx model, or registry name (onnx/
 
 # %% ../nbs/15_cli.ipynb #47f58b97
 def cost_model_from(args,  # parsed arguments with the cost flags (`--bandwidth`, `--c-in`, ...)
-                    w):  # the `Workload` whose default cost model and units apply
+                    workload):  # the `Workload` whose default cost model and units apply
     "The workload's default cost model with the command-line overrides applied (values with units converted)."
     from pipeline_nb.graph import CostModel
-    cm = w.cost_model
+    cost_model = workload.cost_model
     if args.bandwidth is not None:
-        cm = CostModel.from_bandwidth(in_units(args.bandwidth, w.units, "--bandwidth"), memory_limit=cm.memory_limit,
-                                      c_ov=cm.c_ov, memory_cap=cm.memory_cap)
+        bandwidth = in_units(args.bandwidth, workload.units, "--bandwidth")
+        cost_model = CostModel.from_bandwidth(bandwidth, memory_limit=cost_model.memory_limit,
+                                              c_ov=cost_model.c_ov, memory_cap=cost_model.memory_cap)
     def memory(f):
         value = getattr(args, f)
-        return None if value is None else in_units(value, w.units, "--" + f.replace("_", "-"), "param")
-    return cm.with_(c_in=args.c_in, c_out=args.c_out, c_ov=args.c_ov,
-                    memory_limit=memory("memory_limit"), memory_cap=memory("memory_cap"))
+        return None if value is None else in_units(value, workload.units, "--" + f.replace("_", "-"), "param")
+    return cost_model.with_(c_in=args.c_in, c_out=args.c_out, c_ov=args.c_ov,
+                            memory_limit=memory("memory_limit"), memory_cap=memory("memory_cap"))
 
 # %% ../nbs/15_cli.ipynb #c0a11a11
 def _per_second(bytes_per_second: float) -> str:
@@ -161,28 +163,28 @@ def _fmt(x, unit: str = "") -> str:
     return f"{x:.6g}" + (f" {unit}" if unit else "")
 
 # %% ../nbs/15_cli.ipynb #907f2c88
-def link_speed(cm, units) -> str:
+def link_speed(cost_model, units) -> str:
     "The link the cost model implies, in words: '2.15 GB/s', or '1 B per ms', or '' when c_in and c_out differ."
     from pipeline_nb.graph import TIME_UNITS
-    if cm.c_in != cm.c_out or cm.c_in <= 0: return ""
+    if cost_model.c_in != cost_model.c_out or cost_model.c_in <= 0: return ""
     if units.time in TIME_UNITS and units.size in SIZE_UNITS:
-        return _per_second(SIZE_UNITS[units.size] / (cm.c_in * TIME_UNITS[units.time]))
-    return f"{1 / cm.c_in:.6g} {units.label('size')} per {units.time or 'time unit'}"
+        return _per_second(SIZE_UNITS[units.size] / (cost_model.c_in * TIME_UNITS[units.time]))
+    return f"{1 / cost_model.c_in:.6g} {units.label('size')} per {units.time or 'time unit'}"
 
 def units_json(units) -> dict:
     "The `units` object of every JSON report: null where the source gave no unit."
     return {f: getattr(units, f) or None for f in units._fields}
 
 # %% ../nbs/15_cli.ipynb #8089325f
-def graph_info(w) -> dict:
+def graph_info(workload) -> dict:
     "Sizes, totals, units and default cost model of a workload (the JSON of `info`)."
     from dataclasses import asdict
     from pipeline_nb.graph import Contracted
-    g = w.graph
+    g = workload.graph
     return dict(n=g.n, m=g.m, groups=len(g.groups()), blocks=Contracted(g).n, work=float(g.work.sum()),
-                param=float(g.param.sum()), size=float(g.size.sum()), units=units_json(w.units),
+                param=float(g.param.sum()), size=float(g.size.sum()), units=units_json(workload.units),
                 format=g.meta.get("format"),
-                cost_model={k: v for k, v in asdict(w.cost_model).items() if v is not None})
+                cost_model={k: v for k, v in asdict(workload.cost_model).items() if v is not None})
 
 # %% ../nbs/15_cli.ipynb #01ad6924
 def _size_rows(info: dict, units) -> list:
@@ -197,14 +199,17 @@ def _size_rows(info: dict, units) -> list:
             ("format", info["format"] or "—", "where the numbers come from")]
 
 # %% ../nbs/15_cli.ipynb #95e5137a
-def _cost_rows(cm, units) -> list:
+def _cost_rows(cost_model, units) -> list:
     "(field, value, meaning) rows of the cost model: transfer coefficients, memory limit and cap."
-    link, t, s, p = link_speed(cm, units), units.label("time"), units.label("size"), units.label("param")
-    comm = f"c_in {cm.c_in:.6g}, c_out {cm.c_out:.6g} {t} per {s}" + (f": a {link} link" if link else "")
+    link, t, s, p = link_speed(cost_model, units), units.label("time"), units.label("size"), units.label("param")
+    comm = (f"c_in {cost_model.c_in:.6g}, c_out {cost_model.c_out:.6g} {t} per {s}"
+            + (f": a {link} link" if link else ""))
     rows = [("cost", comm, "charged per tensor a stage receives, sends")]
-    if cm.memory_limit is not None:
-        rows.append(("memory", _fmt(cm.memory_limit, p), f"per stage before overflow costs {cm.c_ov:.6g} {t} per {p}"))
-    if cm.memory_cap is not None: rows.append(("cap", _fmt(cm.memory_cap, p), "hard limit on a stage's parameters"))
+    if cost_model.memory_limit is not None:
+        rows.append(("memory", _fmt(cost_model.memory_limit, p),
+                     f"per stage before overflow costs {cost_model.c_ov:.6g} {t} per {p}"))
+    if cost_model.memory_cap is not None:
+        rows.append(("cap", _fmt(cost_model.memory_cap, p), "hard limit on a stage's parameters"))
     return rows
 
 def _missing_units(units) -> list:
@@ -213,9 +218,10 @@ def _missing_units(units) -> list:
     return [("units", "—", "the source gives no unit for " + " or ".join(missing))] if missing else []
 
 # %% ../nbs/15_cli.ipynb #632492c5
-def format_info(info: dict, w) -> str:
+def format_info(info: dict, workload) -> str:
     "The `info` report: one line per field, with what it means."
-    rows = _size_rows(info, w.units) + _cost_rows(w.cost_model, w.units) + _missing_units(w.units)
+    u = workload.units
+    rows = _size_rows(info, u) + _cost_rows(workload.cost_model, u) + _missing_units(u)
     width = min(24, max(len(str(v)) for _, v, _ in rows))
     return "\n".join(f"{key:>7}  {str(value):<{width}}  {what}" for key, value, what in rows)
 
@@ -246,33 +252,34 @@ def infeasibility(bounds: dict) -> str | None:
     return f"infeasible: {proof.message} (proved by the {bound_name(proof.method)})"
 
 # %% ../nbs/15_cli.ipynb #c0a11a22
-def _cut_inside(w, cm, part, costs: list) -> str:
+def _cut_inside(workload, cost_model, part, costs: list) -> str:
     "What one more cut inside the bottleneck stage would cost, against its compute; '' when no edge is inside."
-    g, u = w.graph, w.units
+    g, u = workload.graph, workload.units
     worst = max(range(len(costs)), key=lambda s: costs[s].cost)
     inside = part.stage == worst
     internal = inside[g.src] & inside[g.dst]
     if not internal.any(): return ""
     smallest = float(min(g.size[v] for v in set(g.src[internal].tolist())))
-    comm, link, t = (cm.c_in + cm.c_out) * smallest, link_speed(cm, u), u.label("time")
+    comm, link, t = (cost_model.c_in + cost_model.c_out) * smallest, link_speed(cost_model, u), u.label("time")
     return (f"; a cut inside the bottleneck stage moves at least {_fmt(smallest, u.label('size'))} "
             f"(its smallest internal tensor): {_fmt(comm, t)} of communication{' at ' + link if link else ''}, "
             f"against {_fmt(costs[worst].work, t)} of compute in that stage")
 
 # %% ../nbs/15_cli.ipynb #22933e5c
-def _fewer_stages(w, cm, part, k: int, bottleneck: float, lower: float, method: str | None) -> str | None:
+def _fewer_stages(workload, cost_model, part, k: int, bottleneck: float, lower: float,
+                  method: str | None) -> str | None:
     "Why fewer than k stages were used, from the numbers; None when all k were used."
     from pipeline_nb.graph import Contracted
-    costs = part.breakdown(cm)
+    costs = part.breakdown(cost_model)
     used = len(costs)
     if used >= k: return None
     head = f"{used} of {k} stages used: "
-    blocks = Contracted(w.graph).n
+    blocks = Contracted(workload.graph).n
     if used >= blocks: return head + f"the graph has only {blocks} blocks"
     if lower > 0 and bottleneck <= lower * (1 + 1e-6):
         why = f"the bottleneck equals the {bound_name(method)}, so no split is better"
     else: why = "no split into more stages that this search tried was better"
-    return head + why + _cut_inside(w, cm, part, costs)
+    return head + why + _cut_inside(workload, cost_model, part, costs)
 
 # %% ../nbs/15_cli.ipynb #60b00913
 def _budget(result, time_limit) -> str | None:
@@ -289,12 +296,13 @@ def _budget(result, time_limit) -> str | None:
     return None
 
 # %% ../nbs/15_cli.ipynb #c0a11a23
-def _stages_json(g, part, cm) -> list:
+def _stages_json(g, part, cost_model) -> list:
     "One dict per non-empty stage: its node ids (and operator types, when the graph has them) and its costs."
     fields = ("work", "param", "sizein", "sizeout", "overflow", "cost")
     ops = g.meta.get("op_type") if isinstance(g.meta.get("op_type"), list) and len(g.meta["op_type"]) == g.n else None
     return [dict(nodes=[str(g.names[v]) for v in nodes], **({"ops": [ops[v] for v in nodes]} if ops else {}),
-                 **{f: float(getattr(c, f)) for f in fields}) for nodes, c in zip(part.stages(), part.breakdown(cm))]
+                 **{f: float(getattr(c, f)) for f in fields})
+            for nodes, c in zip(part.stages(), part.breakdown(cost_model))]
 
 def _gap_note(gap: float | None, method: str | None, solve_command: str) -> str | None:
     "A gap above 1% may be the bound's fault: name the bound and the command that settles it."
@@ -303,17 +311,17 @@ def _gap_note(gap: float | None, method: str | None, solve_command: str) -> str 
             f"`{solve_command}` proves stronger bounds and tells whether the split or the bound is weak")
 
 # %% ../nbs/15_cli.ipynb #ab62b90e
-def partition_report(w, k: int, cm,  # workload, stages, cost model
+def partition_report(workload, k: int, cost_model,  # workload, stages, cost model
                      result, bounds: dict,  # the `SearchResult`, and method -> `Bound`
                      time_limit: float | None = None,  # the search's limit (for the budget line)
                      solve_command: str = "") -> dict:  # the command that certifies this instance (for the gap line)
     "The JSON object of `partition --json` (and of `solve --json`, with more bounds)."
     from pipeline_nb.certificate import relative_gap
-    g, u, part, b = w.graph, w.units, result.partition, result.bottleneck
-    stages, bjs = _stages_json(g, part, cm), bounds_json(bounds)
+    g, u, part, b = workload.graph, workload.units, result.partition, result.bottleneck
+    stages, bjs = _stages_json(g, part, cost_model), bounds_json(bounds)
     lower, lower_method = best_of(bjs)
     gap = relative_gap(b, lower)
-    notes = [_fewer_stages(w, cm, part, k, b, lower, lower_method), _budget(result, time_limit),
+    notes = [_fewer_stages(workload, cost_model, part, k, b, lower, lower_method), _budget(result, time_limit),
              _gap_note(gap, lower_method, solve_command)]
     search = dict(evaluations=result.evaluations, planned=result.planned, stopped=result.stopped or None,
                   time_limit=time_limit)
@@ -551,58 +559,59 @@ def _no_fit_hint(e, args) -> str:
     return f"{e.fact}; that is no proof that no split fits: `{_solve_command(args)}` can prove it"
 
 # %% ../nbs/15_cli.ipynb #6da36e9d
-def _cheap_bounds(w, k: int, cm, limit: float | None) -> dict:
+def _cheap_bounds(workload, k: int, cost_model, limit: float | None) -> dict:
     "The combinatorial and node-cut bounds (the latter in a tenth of `limit`); a proof of infeasibility raises."
     from pipeline_nb.bounds import lb0, node_cut
     from pipeline_nb.graph import GraphError
-    bounds = {"lb0": lb0(w.graph, k, cm)}
-    bounds["node-cut"] = node_cut(w.graph, k, cm, time_limit=None if limit is None else limit / 10)
+    bounds = {"lb0": lb0(workload.graph, k, cost_model)}
+    bounds["node-cut"] = node_cut(workload.graph, k, cost_model, time_limit=None if limit is None else limit / 10)
     if (proof := infeasibility(bounds)): raise GraphError(proof)
     return bounds
 
 # %% ../nbs/15_cli.ipynb #653dc9ba
-def run_partition(args, w, cm, k: int, progress: bool) -> dict:
+def run_partition(args, workload, cost_model, k: int, progress: bool) -> dict:
     "The `partition` report: cheap bounds, then the search with the best of them as its target."
     from pipeline_nb.brkga import partition
-    bounds = _cheap_bounds(w, k, cm, args.time_limit)
+    bounds = _cheap_bounds(workload, k, cost_model, args.time_limit)
     target = max(b.value for b in bounds.values() if b.proven) * (1 + 1e-6)  # within 1e-6 of a bound: optimal
     compile_notice(progress)
-    r = partition(w.graph, k, cm, args.method, args.seed, args.time_limit, target=target, progress=progress)
-    return partition_report(w, args.k, cm, r, bounds, args.time_limit, _solve_command(args))
+    r = partition(workload.graph, k, cost_model, args.method, args.seed, args.time_limit, target=target,
+                  progress=progress)
+    return partition_report(workload, args.k, cost_model, r, bounds, args.time_limit, _solve_command(args))
 
 # %% ../nbs/15_cli.ipynb #adda4400
-def run_bound(args, w, cm, k: int, progress: bool) -> dict:
+def run_bound(args, workload, cost_model, k: int, progress: bool) -> dict:
     "The `bound` report: the bounds asked for, the best of them, or the proof that nothing fits."
     from pipeline_nb.mip import compute_bounds
     compile_notice(progress)
-    bounds = compute_bounds(w.graph, k, cm, _methods(args.methods), mip_time_limit=args.mip_time_limit,
+    bounds = compute_bounds(workload.graph, k, cost_model, _methods(args.methods), mip_time_limit=args.mip_time_limit,
                             time_limit=args.time_limit, progress=progress)
     bjs = bounds_json(bounds)
     lower, method = best_of(bjs)
     if (proof := infeasibility(bounds)):
-        return dict(k=args.k, units=units_json(w.units), lower_bound=None, lower_bound_method=None, bounds=bjs,
+        return dict(k=args.k, units=units_json(workload.units), lower_bound=None, lower_bound_method=None, bounds=bjs,
                     infeasible=True, notes=[proof])
-    return dict(k=args.k, units=units_json(w.units), lower_bound=lower, lower_bound_method=method, bounds=bjs,
+    return dict(k=args.k, units=units_json(workload.units), lower_bound=lower, lower_bound_method=method, bounds=bjs,
                 infeasible=False, notes=[])
 
 # %% ../nbs/15_cli.ipynb #315919cc
-def run_solve(args, w, cm, k: int, progress: bool) -> dict:
+def run_solve(args, workload, cost_model, k: int, progress: bool) -> dict:
     "The `solve` report: the certificate's partition report with its verdict, or its bounds when no split was found."
     from pipeline_nb.certificate import solve
     compile_notice(progress)
-    cert = solve(w.graph, k, cm, args.time_limit, args.target_gap, args.mip_time_limit, _methods(args.methods),
-                 args.seed, progress, w.units)
+    cert = solve(workload.graph, k, cost_model, args.time_limit, args.target_gap, args.mip_time_limit,
+                 _methods(args.methods), args.seed, progress, workload.units)
     extra = dict(verdict=cert.verdict(), limited_by=cert.limited_by or None, rounds=cert.rounds,
                  infeasible=cert.infeasible)
     if cert.result is None:  # no split found: proven infeasible, or none found and none proved impossible
-        return dict(k=args.k, units=units_json(w.units), bounds=bounds_json(cert.bounds), **extra)
-    return {**partition_report(w, args.k, cm, cert.result, cert.bounds, args.time_limit), **extra}
+        return dict(k=args.k, units=units_json(workload.units), bounds=bounds_json(cert.bounds), **extra)
+    return {**partition_report(workload, args.k, cost_model, cert.result, cert.bounds, args.time_limit), **extra}
 
 # %% ../nbs/15_cli.ipynb #24ac1a83
-def _assignment_data(args, w):
+def _assignment_data(args, workload):
     "The {node: stage} object to certify, as read (not yet checked); `args.assignment` names its file."
     from pipeline_nb.graph import GraphError
-    if not args.assignment: return w.graph.meta.get("stage_id")
+    if not args.assignment: return workload.graph.meta.get("stage_id")
     try: data = json.loads(Path(args.assignment).read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
         raise GraphError(f"{args.assignment}: cannot read the assignment: {e}") from None
@@ -617,31 +626,33 @@ def _check_assignment(data, names: list, where: str) -> dict:
     unknown = [x for x in data if str(x) not in {str(n) for n in names}]
     missing = [n for n in names if str(n) not in {str(x) for x in data}]
     if unknown or missing:
-        raise GraphError(f"{where}: " + (f"unknown node {unknown[0]!r}" if unknown else f"no stage for node {missing[0]!r}"))
+        problem = f"unknown node {unknown[0]!r}" if unknown else f"no stage for node {missing[0]!r}"
+        raise GraphError(f"{where}: {problem}")
     by_name = {str(x): s for x, s in data.items()}
     if any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in by_name.values()):
         raise GraphError(f"{where}: stages must be integers >= 0")
     return by_name
 
 # %% ../nbs/15_cli.ipynb #2c303753
-def read_assignment(args, w):
+def read_assignment(args, workload):
     "The split to certify: from --assignment, else the graph's PipeDream stage_id, as a normalised `Partition`."
     import numpy as np
     from pipeline_nb.graph import Partition
-    by_name = _check_assignment(_assignment_data(args, w), w.graph.names, args.assignment or args.graph)
-    stage = np.unique([by_name[str(n)] for n in w.graph.names], return_inverse=True)[1].reshape(-1)
-    return Partition(w.graph, stage, max(args.k or 0, int(stage.max()) + 1)).validate()
+    by_name = _check_assignment(_assignment_data(args, workload), workload.graph.names, args.assignment or args.graph)
+    stage = np.unique([by_name[str(n)] for n in workload.graph.names], return_inverse=True)[1].reshape(-1)
+    return Partition(workload.graph, stage, max(args.k or 0, int(stage.max()) + 1)).validate()
 
 # %% ../nbs/15_cli.ipynb #db9d628b
-def run_certify(args, w, cm, k: int, progress: bool) -> dict:
+def run_certify(args, workload, cost_model, k: int, progress: bool) -> dict:
     "The `certify` report: the given split's partition report against proven bounds, and a better split if found."
     from pipeline_nb.slicing import SearchResult
     from pipeline_nb.certificate import certify
-    given = read_assignment(args, w)
+    given = read_assignment(args, workload)
     compile_notice(progress)
-    cert = certify(w, given.k, given, cm, _methods(args.methods), args.time_limit, args.mip_time_limit, 0.0, progress)
-    mine = SearchResult(given.normalized(), given.bottleneck(cm), "given", 0.0)
-    report = partition_report(w, given.k, cm, mine, cert.bounds)
+    cert = certify(workload, given.k, given, cost_model, _methods(args.methods), args.time_limit, args.mip_time_limit,
+                   0.0, progress)
+    mine = SearchResult(given.normalized(), given.bottleneck(cost_model), "given", 0.0)
+    report = partition_report(workload, given.k, cost_model, mine, cert.bounds)
     if cert.result.bottleneck < mine.bottleneck:
         report["notes"].append(
             f"a better split exists: the exact MIP found one of bottleneck {cert.result.bottleneck:.6g}")
@@ -673,19 +684,19 @@ def run_study(args) -> str:
         raise GraphError(f"{args.config}: {e}") from None
 
 # %% ../nbs/15_cli.ipynb #c0a11a51
-def _nonempty(w, path):
-    "`w`, unless its graph has no nodes (nothing to split, and no number to report)."
+def _nonempty(workload, path):
+    "`workload`, unless its graph has no nodes (nothing to split, and no number to report)."
     from pipeline_nb.graph import GraphError
-    if w.graph.n == 0: raise GraphError(f"{path}: the graph has no nodes")
-    return w
+    if workload.graph.n == 0: raise GraphError(f"{path}: the graph has no nodes")
+    return workload
 
 def run_convert(args) -> dict:
     "Write the graph in the project's JSON format (after checking the output path); what was written."
     check_output(args.output)
-    w = _nonempty(read_workload(args.graph, args.device), args.graph)
+    workload = _nonempty(read_workload(args.graph, args.device), args.graph)
     from pipeline_nb.io import save_json
-    save_json(w, args.output)
-    return dict(output=args.output, **graph_info(w))
+    save_json(workload, args.output)
+    return dict(output=args.output, **graph_info(workload))
 
 # %% ../nbs/15_cli.ipynb #2e8c431c
 def usable_stages(k: int | None, g) -> int:  # k: stages asked for (None: as many as there are blocks)
@@ -695,15 +706,15 @@ def usable_stages(k: int | None, g) -> int:  # k: stages asked for (None: as man
     return min(k or blocks, max(blocks, 1))
 
 # %% ../nbs/15_cli.ipynb #bda7e51c
-def command_report(args, w) -> dict:
-    "The JSON report of `partition`, `bound`, `solve` or `certify` on the workload `w`."
+def command_report(args, workload) -> dict:
+    "The JSON report of `partition`, `bound`, `solve` or `certify` on `workload`."
     from pipeline_nb.graph import GraphError
     from pipeline_nb.slicing import NoFit
-    cm = cost_model_from(args, w)
-    k = usable_stages(args.k, w.graph)
+    cost_model = cost_model_from(args, workload)
+    k = usable_stages(args.k, workload.graph)
     progress = sys.stderr.isatty()  # bars and notices are for a person watching
     command = {"partition": run_partition, "bound": run_bound, "solve": run_solve, "certify": run_certify}
-    try: report = command[args.command](args, w, cm, k, progress)
+    try: report = command[args.command](args, workload, cost_model, k, progress)
     except NoFit as e: raise GraphError(_no_fit_hint(e, args)) from None
     if args.k and k < args.k:
         report.setdefault("notes", []).insert(0, f"k = {args.k} is more than the graph's {k} blocks: "
@@ -738,11 +749,11 @@ def run(args) -> dict | str:
         manifest = run_split(args)
         return manifest if args.json else _split_summary(manifest, args.out)
     if args.command == "convert": return run_convert(args)
-    w = _nonempty(read_workload(args.graph, args.device), args.graph)
+    workload = _nonempty(read_workload(args.graph, args.device), args.graph)
     if args.command == "info":
-        info = graph_info(w)
-        return info if args.json else format_info(info, w)
-    report = command_report(args, w)
+        info = graph_info(workload)
+        return info if args.json else format_info(info, workload)
+    report = command_report(args, workload)
     return report if args.json else report_text(args.command, report)
 
 # %% ../nbs/15_cli.ipynb #c0a11a60

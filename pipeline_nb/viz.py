@@ -45,7 +45,7 @@ def format_size(x: float,  # a tensor size
 def stage_colours(stages: int) -> np.ndarray:  # how many stages to colour
     "RGBA colour of each of `stages` stages."
     if stages <= 10: return plt.get_cmap("tab10")(np.arange(stages))
-    if stages <= 20: return plt.get_cmap("tab20")(np.r_[0:20:2, 1:20:2][:stages])  # dark hues first, then the light ones
+    if stages <= 20: return plt.get_cmap("tab20")(np.r_[0:20:2, 1:20:2][:stages])  # dark hues first, then light
     return plt.get_cmap("turbo")(np.linspace(0.05, 0.95, stages))
 
 def _new_ax(ax, size):
@@ -390,7 +390,7 @@ def plot_ladder(bounds: dict,  # method -> `Bound`
                 upper: float,  # the bottleneck of the split being certified
                 ax=None,  # matplotlib axes (default: a new figure)
                 units: Units = Units()):  # units of the graph's numbers
-    "Every bound as a rung below the bottleneck, with status and time; skipped or failed ones as —, infeasibility as ∞."
+    "Every bound as a rung below the bottleneck, with status and time; skipped or failed as —, infeasibility as ∞."
     ax = _new_ax(ax, (6, 0.4 * len(bounds) + 1.4))
     f, unit = time_scale(upper, units)
     done, missing, best = _rungs(bounds)
