@@ -212,6 +212,7 @@ def _cost_rows(cost_model, units) -> list:
         rows.append(("cap", _fmt(cost_model.memory_cap, p), "hard limit on a stage's parameters"))
     return rows
 
+# %% ../nbs/15_cli.ipynb #eb493892
 def _missing_units(units) -> list:
     "A row saying which units the source does not give; none when it gives both."
     missing = [x for x, y in (("times", units.time), ("sizes", units.size)) if not y]

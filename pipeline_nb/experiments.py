@@ -17,6 +17,13 @@ from joblib import Parallel, delayed
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 
+# %% auto #0
+__all__ = ['HARD_LIMIT', 'RESULTS', 'MANIFEST', 'MIPS', 'Experiment', 'parse_config', 'read_config', 'Cell', 'cells', 'run_cell',
+           'run_cell_guarded', 'read_results', 'run_experiment', 'results_frame', 'summary', 'instances', 'geomean',
+           'bound_table', 'ratio_table', 'improvement_table', 'search_table', 'report', 'plot_bounds', 'plot_gaps',
+           'plot_times', 'experiment_main']
+
+# %% ../nbs/14_experiments.ipynb #5418adb0
 import pipeline_nb
 from .graph import GraphError
 from .io import load, shared_data
@@ -25,12 +32,6 @@ from .brkga import parse_method, partition
 from .mip import BOUNDS, compute_bounds
 from .slicing import warm_up
 from .datasets import list_graphs, load_graph
-
-# %% auto #0
-__all__ = ['HARD_LIMIT', 'RESULTS', 'MANIFEST', 'MIPS', 'Experiment', 'parse_config', 'read_config', 'Cell', 'cells', 'run_cell',
-           'run_cell_guarded', 'read_results', 'run_experiment', 'results_frame', 'summary', 'instances', 'geomean',
-           'bound_table', 'ratio_table', 'improvement_table', 'search_table', 'report', 'plot_bounds', 'plot_gaps',
-           'plot_times', 'experiment_main']
 
 # %% ../nbs/14_experiments.ipynb #a6ad8932
 def _fail(key: str, problem: str):

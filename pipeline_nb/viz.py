@@ -195,6 +195,12 @@ def _stage_handles(part, stage, stages: int, colours, cost_model, units):
     return [Patch(color=colours[b], label=f"stage {b}: {costs[b] * f:.3g} {unit}" if costs else
                   f"stage {b}: {(stage == b).sum()} nodes") for b in range(stages)]
 
+# %% ../nbs/11_viz.ipynb #9ec5e7be
+def _cut_handle(cut: np.ndarray):
+    "The legend entry of the edges between stages, with their count."
+    return Line2D([], [], color="k", lw=0.9, label=f"edge between stages ({cut.sum()})")
+
+# %% ../nbs/11_viz.ipynb #e5bc0f84
 def _graph_frame(ax, graph: Graph, width: float, stages: int | None):
     "Limits, labels and title of a graph drawing, without the frame's top, right and left sides."
     ax.set_xlim(-1, width); ax.margins(y=0.15); ax.set_yticks([])
@@ -227,8 +233,7 @@ def plot_graph(graph: Graph,  # the graph to draw
     if part is not None: _stage_bands(ax, pos, stage, colours)
     cut = _draw_edges(ax, graph, pos, stage)
     _draw_nodes(ax, graph, pos, colours[stage], labels if labels is not None else graph.n <= 30)
-    ax.legend(handles=_stage_handles(part, stage, s, colours, cost_model, units) +
-              [Line2D([], [], color="k", lw=0.9, label=f"edge between stages ({cut.sum()})")],
+    ax.legend(handles=_stage_handles(part, stage, s, colours, cost_model, units) + [_cut_handle(cut)],
               fontsize=7, loc="upper left", bbox_to_anchor=(1, 1), ncol=1 + s // 18)
     _graph_frame(ax, graph, width, s if part is not None else None)
     return ax
