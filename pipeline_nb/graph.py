@@ -6,14 +6,13 @@
 from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-import networkx as nx
 from fastcore.basics import patch
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 import numpy as np
 from numba import njit
+
+if TYPE_CHECKING: import networkx as nx  # networkx and scipy load where they are used: a command may need neither
 
 # %% auto #0
 __all__ = ['TIME_UNITS', 'MAX_TOTAL', 'GraphError', 'CostModel', 'Units', 'kahn_order', 'csr', 'keys_to_rank', 'Graph', 'diamond',
@@ -136,6 +135,7 @@ def keys_to_rank(keys: np.ndarray) -> np.ndarray:
 
 # %% ../nbs/00_graph.ipynb #5c06b3d5
 def _cycle_message(n, src, dst, names, what="graph"):
+    import networkx as nx
     g = nx.DiGraph(); g.add_nodes_from(range(n)); g.add_edges_from(zip(src.tolist(), dst.tolist()))
     cycle = [names[u] for u, _ in nx.find_cycle(g)]
     shown = (" -> ".join(map(str, cycle[:8] + [cycle[0]])) if len(cycle) <= 8
@@ -258,6 +258,7 @@ def from_networkx(cls: Graph, g: nx.DiGraph, meta=None):
 @patch
 def to_networkx(self: Graph) -> nx.DiGraph:
     "The graph as a networkx DiGraph with node attributes."
+    import networkx as nx
     g = nx.DiGraph()
     for i, name in enumerate(self.names):
         attrs = dict(work=float(self.work[i]), param=float(self.param[i]), size=float(self.size[i]))
@@ -324,6 +325,9 @@ def colocation_blocks(graph: Graph) -> np.ndarray:
     label[free] = label.max(initial=-1) + 1 + np.arange(free.sum())
     label = np.unique(label, return_inverse=True)[1].reshape(-1)
     blocks = int(label.max(initial=-1)) + 1
+    if blocks == graph.n: return label  # no groups: the graph is acyclic, every node its own block
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
     arcs = sp.csr_array((np.ones(graph.m), (label[graph.src], label[graph.dst])), shape=(blocks, blocks))
     return connected_components(arcs, directed=True, connection="strong")[1][label]
 

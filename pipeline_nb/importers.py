@@ -8,15 +8,16 @@ import math
 import warnings
 from collections import Counter
 from dataclasses import dataclass, fields
+from importlib.util import find_spec
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
-import onnx
-from onnx import helper, shape_inference
 
 from .graph import MAX_TOTAL, TIME_UNITS, CostModel, Graph, GraphError, Units, _cycle_message
-from .io import Workload, _read, _show
+from .io import Workload, _read, _show, cached, file_stamp
+
+if TYPE_CHECKING: import onnx  # imported where it is used: loading it takes most of a second
 
 # %% auto #0
 __all__ = ['GiB', 'PRESETS', 'Device', 'devices', 'get_device', 'costed_workload', 'onnx_light_models', 'onnx_flops',
@@ -123,7 +124,7 @@ def costed_workload(names: list,  # operator ids
 # %% ../nbs/09_import.ipynb #aa1ef671
 def onnx_light_models() -> dict[str, Path]:
     "The CNN models shipped inside the onnx wheel, by short name."
-    folder = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light"
+    folder = Path(find_spec("onnx").origin).parent / "backend" / "test" / "data" / "light"
     return {p.stem.removeprefix("light_").removeprefix("bvlc_"): p for p in sorted(folder.glob("light_*.onnx"))}
 
 # %% ../nbs/09_import.ipynb #97e6d5c1
@@ -134,12 +135,14 @@ def _dims(tensor_type) -> tuple | None:
     return tuple(d.dim_value for d in dims) if all(d.HasField("dim_value") for d in dims) else None
 
 def _itemsize(elem_type: int, tensor: str) -> int:
-    try: return np.dtype(helper.tensor_dtype_to_np_dtype(elem_type)).itemsize
+    from onnx.helper import tensor_dtype_to_np_dtype
+    try: return np.dtype(tensor_dtype_to_np_dtype(elem_type)).itemsize
     except (KeyError, TypeError, ValueError):
         raise GraphError(f"tensor {tensor!r}: element type {elem_type} has no fixed size") from None
 
 def _fix_inputs(model: onnx.ModelProto, input_shapes: dict) -> onnx.ModelProto:
     "A copy of `model` with the given inputs' shapes made static."
+    import onnx
     model = onnx.ModelProto.FromString(model.SerializeToString())
     inputs = {i.name: i for i in model.graph.input}
     for name, shape in input_shapes.items():
@@ -160,7 +163,8 @@ def _tensor_types(model: onnx.ModelProto) -> dict:
             problem = f"has dimension {dims[0]!r}" if dims else "has no shape"
             raise GraphError(f"dynamic shape: input {i.name!r} {problem}; "
                              f"give static shapes with input_shapes={{{i.name!r}: (...)}}")
-    try: inferred = shape_inference.infer_shapes(model, strict_mode=True, data_prop=True)
+    from onnx.shape_inference import infer_shapes
+    try: inferred = infer_shapes(model, strict_mode=True, data_prop=True)
     except Exception as e:  # onnx raises several kinds, all meaning the same
         why = (str(e).strip().splitlines() or [type(e).__name__])[-1]
         raise GraphError(f"ONNX shape inference failed: {_show(why)[1:-1]}") from None
@@ -199,9 +203,13 @@ _ELEMENTWISE = {"Add", "Sub", "Mul", "Div", "Sum", "Max", "Min", "Mean", "Pow", 
                 "LessOrEqual", "Greater", "GreaterOrEqual", "Where", "IsNaN", "IsInf", "BitShift"}
 _PER_ELEMENT = {"BatchNormalization": 2, "Softmax": 5, "LogSoftmax": 5, "LayerNormalization": 5,
                 "InstanceNormalization": 5, "GroupNormalization": 5}
+_CONTROL_FLOW = {"If", "Loop", "Scan"}  # operators with subgraphs: not supported
 
+
+# %% ../nbs/09_import.ipynb #d0725498
 def _attrs(node) -> dict:
-    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    from onnx.helper import get_attribute_value
+    return {a.name: get_attribute_value(a) for a in node.attribute}
 
 def onnx_flops(node: onnx.NodeProto,  # the operator
                inputs: list,  # shape of each input (None where absent or unknown)
@@ -226,12 +234,11 @@ def onnx_flops(node: onnx.NodeProto,  # the operator
     return None
 
 # %% ../nbs/09_import.ipynb #6581e765
-_CONTROL_FLOW = {"If", "Loop", "Scan"}
-
 def _read_onnx(path) -> onnx.ModelProto:
     "The model in the file `path`; a missing, empty or undecodable file is a `GraphError`."
     data = _read(Path(path), binary=True)
     if not data: raise GraphError("empty file")
+    import onnx
     try: return onnx.load_model_from_string(data)
     except Exception as e: raise GraphError(f"not an ONNX model ({type(e).__name__}: {_show(str(e))[1:-1]})") from None
 
@@ -259,6 +266,7 @@ def _operators(g: onnx.GraphProto) -> tuple[list, list, list]:
             if x and producer.setdefault(x, i) != i:
                 raise GraphError(f"tensor {x!r} is the output of both {names[producer[x]]!r} and {names[i]!r}")
     edges = sorted({(producer[x], i) for i, node in enumerate(ops) for x in node.input if x in producer})
+    import networkx as nx
     if edges and not nx.is_directed_acyclic_graph(nx.DiGraph(edges)):
         src, dst = np.array(edges).T
         raise GraphError(_cycle_message(len(ops), src, dst, names))
@@ -306,12 +314,17 @@ def import_onnx(model,  # an onnx.ModelProto, or the path of a .onnx file
                 device: str | Device = "a100",  # target device (preset name or Device)
                 op_times: dict | None = None,  # operator id -> measured seconds, replacing the roofline estimate
                 input_shapes: dict | None = None,  # input name -> static shape, for models with dynamic dimensions
-                time_unit: str = "s") -> Workload:  # unit of `work` and of the cost model's times
+                time_unit: str = "s",  # unit of `work` and of the cost model's times
+                cache: bool = True) -> Workload:  # keep a file's workload in the cache (see `io.cached`)
     "An ONNX model as a costed workload: FLOPs and bytes from shape inference, timed on `device`."
     if not isinstance(model, (str, Path)):
         return _import_model(model, device, op_times, input_shapes, time_unit, model.graph.name)
-    try: return _import_model(_read_onnx(model), device, op_times, input_shapes, time_unit, str(model))
-    except GraphError as e: raise GraphError(f"{model}: {e}") from None
+    def build():
+        try: return _import_model(_read_onnx(model), device, op_times, input_shapes, time_unit, str(model))
+        except GraphError as e: raise GraphError(f"{model}: {e}") from None
+    if not cache or not Path(model).is_file(): return build()
+    code = [file_stamp(find_spec(f"pipeline_nb.{m}").origin) for m in ("importers", "graph", "io")]
+    return cached(model, build, device, op_times, input_shapes, time_unit, code)
 
 # %% ../nbs/09_import.ipynb #31eed5bc
 def _torch_leaves(x, torch):

@@ -6,9 +6,11 @@
 from __future__ import annotations
 import codecs
 import functools
+import hashlib
 import json
 import math
 import os
+import pickle
 import re
 import reprlib
 import secrets
@@ -23,9 +25,9 @@ import pipeline_nb
 from .graph import MAX_TOTAL, CostModel, Graph, GraphError, Units
 
 # %% auto #0
-__all__ = ['PIPEDREAM_BANDWIDTH', 'FORMATS', 'Workload', 'workload_parts', 'shared_data', 'save_json', 'parse_pipeline_nb',
-           'read_json', 'parse_dnn_partitioning', 'parse_piper', 'parse_pipedream', 'parse_pbtxt', 'parse_regal',
-           'detect_format', 'load']
+__all__ = ['PIPEDREAM_BANDWIDTH', 'FORMATS', 'Workload', 'workload_parts', 'shared_data', 'write_atomically', 'save_json',
+           'parse_pipeline_nb', 'read_json', 'parse_dnn_partitioning', 'parse_piper', 'parse_pipedream', 'parse_pbtxt',
+           'parse_regal', 'detect_format', 'load', 'cache_folder', 'file_stamp', 'cached']
 
 # %% ../nbs/01_io.ipynb #16e37c6a
 class Workload(NamedTuple):
@@ -179,6 +181,20 @@ def _dump(doc: dict) -> str:
         else: parts.append(f"{dumps(key)}: {dumps(value)}")
     return "{" + ",\n ".join(parts) + "}\n"
 
+# %% ../nbs/01_io.ipynb #ba3c59f8
+def write_atomically(path: Path,  # the file to create or replace
+                     data: str | bytes):  # its whole new content (text is written as UTF-8)
+    "Replace `path` by `data` in one step: a crash leaves the old file or the new one, never a mixture."
+    scratch = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # normal permissions, under the umask
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data); f.flush(); os.fsync(f.fileno())
+        os.replace(scratch, path)
+    except BaseException:
+        scratch.unlink(missing_ok=True)
+        raise
+
 # %% ../nbs/01_io.ipynb #c0bae949
 def save_json(graph: Graph | Workload,  # the graph to save, or a workload (saved with its cost model and units)
               path,  # file to write (its folder must exist); replaced atomically
@@ -190,15 +206,7 @@ def save_json(graph: Graph | Workload,  # the graph to save, or a workload (save
         graph, cost_model, units = graph.graph, cost_model or graph.cost_model, units or graph.units
     try:
         text = _dump(_to_document(graph, cost_model, units))  # any problem shows up before the disk is touched
-        scratch = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # normal permissions, under the umask
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text); f.flush(); os.fsync(f.fileno())
-            os.replace(scratch, path)
-        except BaseException:
-            scratch.unlink(missing_ok=True)
-            raise
+        write_atomically(path, text)
     except GraphError as e: raise GraphError(f"{path}: {e}") from None
     except OSError as e: raise GraphError(f"{path}: cannot write: {e.strerror or e}") from None
     return path
@@ -534,3 +542,29 @@ def load(path,  # a graph file
     if format is not None and format not in FORMATS:
         raise GraphError(f"{path}: unknown format {format!r} (known: {', '.join(FORMATS)})")
     return _from_file(path, lambda text: FORMATS[format or detect_format(text, path)](text))
+
+# %% ../nbs/01_io.ipynb #32cac6e2
+def cache_folder(kind: str) -> Path:  # one folder per kind of derived data: "workloads", "numba", "widgets"
+    "Where pipeline_nb keeps derived data of one kind: `$PIPELINE_NB_CACHE/kind`, by default the user's cache."
+    return pipeline_nb.cache_root() / kind
+
+def file_stamp(path) -> tuple:  # a file, e.g. a model or the source of the code that reads it
+    "(resolved path, size, modification time) of a file: what changes when the file does."
+    s = Path(path).stat()
+    return str(Path(path).resolve()), s.st_size, s.st_mtime_ns
+
+# %% ../nbs/01_io.ipynb #2abe703b
+def cached(path,  # the input file the value is derived from
+           build: Callable[[], Workload],  # derives it (called only when the cache does not hold it)
+           *settings) -> Workload:  # everything else the value depends on, code stamps included
+    "`build()`, kept in the cache so that the next call for the same file and settings reads it back."
+    key = repr((file_stamp(path), settings)).encode()
+    entry = cache_folder("workloads") / f"{hashlib.sha256(key).hexdigest()[:32]}.pickle"
+    try: return pickle.loads(entry.read_bytes())
+    except Exception: pass  # absent, unreadable or from another Python: derive it again
+    value = build()
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(entry, pickle.dumps(value))
+    except OSError: pass  # a read-only cache only costs time
+    return value
