@@ -517,15 +517,16 @@ def _pb_tokens(text: str) -> list[tuple[str, str, int]]:
 class _PbReader:
     "A cursor over the tokens of protobuf text; every error names its line."
     def __init__(self, text: str):
-        self.text, self.tokens, self.i = text, _pb_tokens(text), 0
+        self.text, self.i = text, 0
+        self.tokens = _pb_tokens(text) + [("eof", "end of file", len(text))]  # the cursor never moves past this end
         for kind, tok, pos in self.tokens:
             if kind == "bad": self.fail(pos, "unterminated string" if tok in "\"'" else f"unexpected character {tok!r}")
 
     def fail(self, pos: int, problem: str): raise GraphError(f"line {self.text.count(chr(10), 0, pos) + 1}: {problem}")
 
     def peek(self) -> tuple[str, str, int]:
-        "The token at the cursor, or an end-of-file token past the last one."
-        return self.tokens[self.i] if self.i < len(self.tokens) else ("eof", "end of file", len(self.text))
+        "The token at the cursor (the end-of-file token after the last one)."
+        return self.tokens[self.i]
 
 # %% ../nbs/01_io.ipynb #6690ac65
 def _pb_word(tok: str):
@@ -592,7 +593,7 @@ def message(self: _PbReader) -> dict:
     "All the tokens as one message, field name -> list of values; every bracket must close."
     root = {}
     stack = [(root, None, 0)]  # open messages: (fields, closing bracket, position of the opening one)
-    while self.i < len(self.tokens):
+    while self.i < len(self.tokens) - 1:
         kind, tok, pos = self.peek()
         self.i += 1
         fields, closing, _ = stack[-1]
