@@ -26,7 +26,7 @@ __all__ = ['HARD_LIMIT', 'RESULTS', 'MANIFEST', 'MIPS', 'Experiment', 'parse_con
 # %% ../nbs/14_experiments.ipynb #5418adb0
 import pipeline_nb
 from .graph import GraphError
-from .io import load, shared_data
+from .io import load, shared_data, write_atomically
 from .bounds import lb0
 from .brkga import parse_method, partition
 from .mip import BOUNDS, compute_bounds
@@ -379,13 +379,6 @@ def _appender(path: Path):
             f.write(json.dumps(row) + "\n"); f.flush(); os.fsync(f.fileno())
         yield append
 
-# %% ../nbs/14_experiments.ipynb #d38abb9f
-def _write_atomic(path: Path, text: str):
-    "Write `text` aside, then rename it onto `path`: a reader sees the old file or the new one, never half."
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
 # %% ../nbs/14_experiments.ipynb #82edf93e
 def _record_run(exp: Experiment, backend: str, todo: int, done: int):
     "Add this run to the folder's manifest (config, version, notes, runs)."
@@ -394,7 +387,7 @@ def _record_run(exp: Experiment, backend: str, todo: int, done: int):
     runs.append(dict(started=_now(), backend=backend, cells_to_run=todo, cells_done_before=done,
                      version=pipeline_nb.__version__, python=platform.python_version(), host=platform.node()))
     manifest = dict(name=exp.name, version=pipeline_nb.__version__, config=exp.text, notes=list(exp.notes), runs=runs)
-    _write_atomic(path, json.dumps(manifest, indent=1))
+    write_atomically(path, json.dumps(manifest, indent=1))
 
 # %% ../nbs/14_experiments.ipynb #4530fdd4
 def _worker_run_cell():
@@ -653,5 +646,5 @@ def experiment_main(config_path,  # the study's TOML file
     for note in exp.notes: print(f"note: {note}", file=sys.stderr)
     df = run_experiment(exp, backend, scheduler, n_jobs, progress)
     text = report(df, exp.name)
-    _write_atomic(exp.output / "report.md", text)
+    write_atomically(exp.output / "report.md", text)
     return text

@@ -23,7 +23,7 @@ from .importers import PRESETS, get_device, import_onnx, _CONTROL_FLOW, _constan
 
 # %% auto #0
 __all__ = ['MEASURED', 'as_split', 'certificate_record', 'load_onnx', 'onnx_op_ids', 'check_same_graph', 'prepared', 'stage_plan',
-           'stage_models', 'write_atomically', 'split_onnx', 'ort_session', 'random_inputs', 'load_stages',
+           'stage_models', 'write_folder_atomically', 'split_onnx', 'ort_session', 'random_inputs', 'load_stages',
            'stage_values', 'reference_values', 'max_relative_difference', 'measure_onnx_ops', 'measured_workload',
            'time_stages', 'equal_count_partition', 'trace', 'fx_stages', 'split_torch', 'stage_modules', 'pipe_module',
            'run_pipeline', 'module_path', 'module_groups', 'module_table', 'split_spec', 'split_command']
@@ -154,7 +154,7 @@ def _move_into_place(tmp: Path, out_dir: Path, occupied: bool):
     shutil.rmtree(old, ignore_errors=True)
 
 # %% ../nbs/13_export.ipynb #be5138cf
-def write_atomically(out_dir,  # the folder to create
+def write_folder_atomically(out_dir,  # the folder to create
                      write,  # fills the temporary folder it is given (next to `out_dir`); its result is returned
                      replace: bool = False):  # replace an existing non-empty `out_dir` (else refuse)
     "Fill a temporary folder, then rename it to `out_dir`: `out_dir` is either as it was or complete."
@@ -231,7 +231,7 @@ def split_onnx(model,  # an onnx.ModelProto or the path of a .onnx file
     model = prepared(model, input_shapes)
     plan = stage_plan(model, part)
     models = stage_models(model, plan)
-    return write_atomically(out_dir, _writer(_manifest(source, model, plan, workload, part, cert), models), replace)
+    return write_folder_atomically(out_dir, _writer(_manifest(source, model, plan, workload, part, cert), models), replace)
 
 # %% ../nbs/13_export.ipynb #20a916fb
 def _ort():
