@@ -1,8 +1,8 @@
 """Benchmark of the exact DP over ideals (`pipeline_nb.ideals`): ideal counts, time and memory per k.
 
 For each graph it counts the ideals of the contracted DAG and times `ideals_bound(q, k, cm)` without a
-known split (so each k climbs from the cheap bounds), with the compiled kernels loaded first. Memory is the
-peak of numpy's allocations during the call (tracemalloc). With --compare it also runs
+known split (so each k climbs from the cheap bounds), and again given upper = OPT (as when a search has already
+found an optimal split), with the compiled kernels loaded first. Memory is the peak of numpy's allocations during the call (tracemalloc). With --compare it also runs
 `pipeline_nb.certificate.solve` on a few cases and checks that its best split is never below the DP's
 value (the DP is exact).
 
@@ -33,9 +33,12 @@ def measure(name: str, ks, time_limit: float) -> dict:
         tracemalloc.start()
         b = ideals_bound(q, k, w.cost_model, time_limit=time_limit)
         peak = tracemalloc.get_traced_memory()[1]; tracemalloc.stop()
+        given = ideals_bound(q, k, w.cost_model, time_limit=time_limit, upper=b.value) if b.partition else None
         row[f"k{k}"] = dict(value=b.value if b.proven and math.isfinite(b.value) else None, status=b.status,
-                            seconds=round(b.seconds, 3), peak_mb=round(peak / 2 ** 20, 1))
-        print(f"  {name} k={k}: {b.status} {b.value:.6g} in {b.seconds:.2f} s, peak {peak / 2 ** 20:.1f} MB", flush=True)
+                            seconds=round(b.seconds, 3), peak_mb=round(peak / 2 ** 20, 1), message=b.message,
+                            seconds_upper_opt=None if given is None else round(given.seconds, 3))
+        print(f"  {name} k={k}: {b.status} {b.value:.6g} in {b.seconds:.2f} s ({b.message}), peak "
+              f"{peak / 2 ** 20:.1f} MB; given upper = OPT: {given.seconds if given else math.nan:.2f} s", flush=True)
     return row
 
 

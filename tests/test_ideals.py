@@ -75,3 +75,10 @@ def test_ideal_counts():
     assert len(ideals(Contracted(free)).bits) == 1024
     assert ideals_bound(free, 2, max_ideals=1000).status == "skipped"
     assert ideals_bound(chain, 4).value == 18  # unit work, no tensor sizes: the longest of four runs of 70 nodes
+
+
+def test_time_limit_proves_nothing():
+    "Out of time before the first run ends: no value is claimed."
+    from pipeline_nb.graph import CostModel, diamond
+    b = ideals_bound(diamond(), 3, CostModel(memory_limit=5), time_limit=0.0)
+    assert not b.proven and b.value == 0.0 and b.partition is None and "time limit" in b.message
