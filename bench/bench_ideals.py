@@ -2,9 +2,9 @@
 
 For each graph it counts the ideals of the contracted DAG and times `ideals_bound(q, k, cm)` without a
 known split (so each k climbs from the cheap bounds), and again given upper = OPT (as when a search has already
-found an optimal split), with the compiled kernels loaded first. Memory is the peak of numpy's allocations during the call (tracemalloc). With --compare it also runs
-`pipeline_nb.certificate.solve` on a few cases and checks that its best split is never below the DP's
-value (the DP is exact).
+found an optimal split), with the compiled kernels loaded first. Memory is the peak of numpy's allocations
+during the call (tracemalloc). With --compare it also runs `pipeline_nb.certificate.solve` on a few cases
+and checks that its best split is never below the DP's value (the DP is exact).
 
 Usage: python bench/bench_ideals.py [--quick] [--compare] [--time-limit S] [--out PATH]
 """

@@ -28,7 +28,8 @@ def check(v: Violations, inst):
     if math.isinf(opt):
         v.check(b.status == "infeasible" and b.value == math.inf, "infeasible", inst, f"{b}")
         return
-    v.check(b.status == "optimal" and same(b.value, opt), "value = OPT", inst, f"DP {b.value!r} ({b.status}), OPT {opt!r}")
+    v.check(b.status == "optimal" and same(b.value, opt), "value = OPT", inst,
+            f"DP {b.value!r} ({b.status}), OPT {opt!r}")
     if b.partition is None:
         v.check(False, "split returned", inst, f"{b}")
         return
