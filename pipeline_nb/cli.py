@@ -230,7 +230,8 @@ def format_info(info: dict, workload) -> str:
 BOUND_NAMES = {"lb0": "combinatorial bound", "node-cut": "node-cut bound", "node-mip": "node MIP bound",
                "bottleneck": "bottleneck-block MIP bound", "guess": "guessed-bottleneck MIP bound",
                "exact": "exact MIP bound", "lp-bottleneck": "bottleneck-block LP bound",
-               "lp-guess": "guessed-bottleneck LP bound", "lp-exact": "exact-MIP LP bound"}
+               "lp-guess": "guessed-bottleneck LP bound", "lp-exact": "exact-MIP LP bound",
+               "ideals": "exact DP over ideals"}
 
 def bound_name(method: str | None) -> str | None:
     "The bound `method` in words ('node-cut' -> 'node-cut bound'); an unknown name as it is."
@@ -372,7 +373,7 @@ def _summary(r: dict) -> list:
     lines = [f"bottleneck {b:.6g} {t} (throughput {rate}) with {r['stages_used']} of k = {r['k']} stages, "
              f"method {r['method']}, {r['seconds']:.2f} s"]
     if r["gap"] is None: return lines + ["lower bound: none positive, so the gap is unknown"]
-    gap = f"at most {100 * r['gap']:.2f}% above the optimum"
+    gap = "optimal" if r["gap"] == 0 else f"at most {100 * r['gap']:.2f}% above the optimum"
     return lines + [f"lower bound {r['lower_bound']:.6g} {t} ({bound_name(r['lower_bound_method'])}): {gap}"]
 
 def format_report(r: dict) -> str:
@@ -433,8 +434,8 @@ def _info(p): _graph_args(p, k=False)
 
 def _partition(p):
     _graph_args(p); _cost_flags(p)
-    p.add_argument("--method", default="brkga-10000",
-                   help="slice, random-N, brkga-N (N a square) or brkga-PxG (default brkga-10000)")
+    p.add_argument("--method", default="auto", help="auto, slice, random-N, brkga-N (N a square) or brkga-PxG; "
+                   "auto (the default): the exact split of the ideal DP when the graph has few ideals, else brkga-10000")
     p.add_argument("--seed", type=integer(0), default=0, help="random seed, an integer >= 0 (default 0)")
     p.add_argument("--time-limit", type=seconds, default=60.0,
                    help="seconds for the search (default 60); the cheap bounds take at most a tenth of it more")
@@ -535,8 +536,8 @@ def _methods(text: str) -> list:
 # %% ../nbs/15_cli.ipynb #961d23a0
 def compile_notice(show: bool = True):  # False: say nothing (no person is watching stderr)
     "Say on stderr that the kernels are being compiled, when numba's disk cache does not hold them yet."
-    import pipeline_nb.graph, pipeline_nb.segments, pipeline_nb.slicing, pipeline_nb.brkga
-    modules = (pipeline_nb.graph, pipeline_nb.segments, pipeline_nb.slicing, pipeline_nb.brkga)
+    import pipeline_nb.graph, pipeline_nb.segments, pipeline_nb.slicing, pipeline_nb.brkga, pipeline_nb.ideals
+    modules = (pipeline_nb.graph, pipeline_nb.segments, pipeline_nb.slicing, pipeline_nb.brkga, pipeline_nb.ideals)
     kernels = [f for m in modules for f in vars(m).values() if hasattr(f, "py_func") and getattr(f, "_cache", None)]
     if show and pipeline_nb.slicing.kernels_cached(kernels) is False:
         print("pipeline-nb: compiling kernels (first run only)…", file=sys.stderr, flush=True)
@@ -561,23 +562,36 @@ def _no_fit_hint(e, args) -> str:
 
 # %% ../nbs/15_cli.ipynb #6da36e9d
 def _cheap_bounds(workload, k: int, cost_model, limit: float | None) -> dict:
-    "The combinatorial and node-cut bounds (the latter in a tenth of `limit`); a proof of infeasibility raises."
+    "Combinatorial, node-cut and ideal-DP bounds (each in a tenth of `limit`, the DP within 1 s); infeasible: raise."
     from pipeline_nb.bounds import lb0, node_cut
-    from pipeline_nb.graph import GraphError
-    bounds = {"lb0": lb0(workload.graph, k, cost_model)}
-    bounds["node-cut"] = node_cut(workload.graph, k, cost_model, time_limit=None if limit is None else limit / 10)
+    from pipeline_nb.graph import Contracted, GraphError, diamond
+    from pipeline_nb.ideals import ideals_bound
+    ideals_bound(diamond(), 2, cost_model)  # loads (or compiles) the DP's kernels before its time box starts
+    q, share = Contracted(workload.graph), None if limit is None else limit / 10
+    bounds = {"lb0": lb0(q, k, cost_model), "node-cut": node_cut(q, k, cost_model, time_limit=share)}
+    bounds["ideals"] = ideals_bound(q, k, cost_model, time_limit=min(share or 1.0, 1.0))
     if (proof := infeasibility(bounds)): raise GraphError(proof)
     return bounds
+
+# %% ../nbs/15_cli.ipynb #3b0dffc0
+def _exact_split(bounds: dict, cost_model):
+    "The optimal split of the ideal DP as a `SearchResult` (method `ideals`), or None when it did not find one."
+    from pipeline_nb.slicing import SearchResult
+    b = bounds.get("ideals")
+    if b is None or b.status != "optimal" or b.partition is None: return None
+    return SearchResult(b.partition, b.partition.bottleneck(cost_model), "ideals", b.seconds)
 
 # %% ../nbs/15_cli.ipynb #653dc9ba
 def run_partition(args, workload, cost_model, k: int, progress: bool) -> dict:
     "The `partition` report: cheap bounds, then the search with the best of them as its target."
     from pipeline_nb.brkga import partition
+    compile_notice(progress)
     bounds = _cheap_bounds(workload, k, cost_model, args.time_limit)
     target = max(b.value for b in bounds.values() if b.proven) * (1 + 1e-6)  # within 1e-6 of a bound: optimal
-    compile_notice(progress)
-    r = partition(workload.graph, k, cost_model, args.method, args.seed, args.time_limit, target=target,
-                  progress=progress)
+    r = _exact_split(bounds, cost_model) if args.method == "auto" else None
+    if r is None:
+        r = partition(workload.graph, k, cost_model, "brkga-10000" if args.method == "auto" else args.method,
+                      args.seed, args.time_limit, target=target, progress=progress)
     return partition_report(workload, args.k, cost_model, r, bounds, args.time_limit, _solve_command(args))
 
 # %% ../nbs/15_cli.ipynb #adda4400
