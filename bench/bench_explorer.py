@@ -12,15 +12,19 @@ for before it starts) is set to 0 here and reported separately: in a notebook it
 with other work the wall-clock figures grow with the load, the CPU time much less; for the
 single-threaded parts (slicing, bounds, drawing) it is what the wall clock shows on an idle machine.
 
-Scenarios: k to a value not seen yet (the split is computed) and back to one seen (cached), for
-the given order (`slice`) and for `brkga-100`; a second ordering switched on; the bandwidth and the
-memory limit changed (the k curve is recomputed); each tab opened. Figures are medians and maxima
-over the changes of a scenario; timings depend on the machine's load, which is recorded.
+Scenarios: k to a value whose split is not cached (it is dropped first, so the split, the bounds
+and the picture are computed), to one whose split is cached (the k curve computed it) and back
+to one shown before (split and picture kept), for the given order
+(`slice`) and for `brkga-100`, at k <= 16; a second ordering switched on and off, with the split
+tab and with the orderings tab in view; the bandwidth and the memory limit changed (the k curve is
+recomputed); each tab opened with no picture kept; one repaint of the live convergence picture.
+Figures are medians and maxima over the changes of a scenario; timings depend on the machine's
+load, which is recorded.
 """
 import argparse, json, os, statistics, time
 from pathlib import Path
 
-from pipeline_nb.widgets import TABS, Explorer
+from pipeline_nb.widgets import TABS, Explorer, LiveConvergence
 
 
 def timed(ex: Explorer, change) -> dict:
@@ -45,6 +49,26 @@ def setter(widget, value):
     return lambda: setattr(widget, "value", value)
 
 
+def fresh_k(ex: Explorer, k: int):
+    "Set k after dropping every cached split and kept picture at k: the change computes and draws."
+    def change():
+        for key in [key for key in ex._splits if key[2] == k]: del ex._splits[key]
+        for key in [key for key in ex._pictures if key[3] == k]: del ex._pictures[key]
+        ex.k.value = k
+    return change
+
+
+def live_repaint(points: int = 100, repeats: int = 10) -> float:
+    "Median seconds of one repaint of the live convergence picture with `points` points."
+    live = LiveConvergence(interval=0)
+    live.start("bench", lower=1.0)
+    for i in range(points): live.x.append(i + 1); live.y.append(2.0 - i / points)
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter(); live.paint(); times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
 def main(quick: bool, out: Path):
     load_before = os.getloadavg()
     t0 = time.perf_counter()
@@ -52,20 +76,25 @@ def main(quick: bool, out: Path):
     results = {"graph": "onnx/resnet50", "n": ex.view.workload.graph.n, "k_max": 16, "debounce_default_s": 0.1,
                "cold_start_s": time.perf_counter() - t0, "cpus": os.cpu_count()}
     ks = [2, 8, 16] if quick else list(range(1, 17))
+    seen = [3, 9, 15] if quick else list(range(1, 17))
     rows = {}
     for method in ("slice", "brkga-100"):
         timed(ex, setter(ex.method, method))  # the curve of this ordering, k = 1..16, is now cached
-        ex.k_range.value = (1, 1)  # so that new k values below are computed by the change itself
+        ex.k_range.value = (1, 1)  # so that the k values below are computed by the change itself
         ex.wait()
-        fresh = [k for k in range(17, 33)][: len(ks)]
-        rows[f"k, new value, {method}"] = scenario(ex, [setter(ex.k, k) for k in fresh])
-        rows[f"k, seen value, {method}"] = scenario(ex, [setter(ex.k, k) for k in ks])
+        rows[f"k, new value, {method}"] = scenario(ex, [fresh_k(ex, k) for k in ks])
+        rows[f"k, split cached, {method}"] = scenario(ex, [setter(ex.k, k) for k in seen])
+        rows[f"k, back to a value shown, {method}"] = scenario(ex, [setter(ex.k, k) for k in ks])
         ex.k_range.value = (1, 16)
         ex.wait()
     ex.method.value, ex.k.value = "slice", 8
     ex.wait()
-    rows["compare with brkga-100 on/off"] = scenario(ex, [setter(ex.compare, "brkga-100"), setter(ex.compare, "none")] *
-                                                     (1 if quick else 3))
+    toggles = [setter(ex.compare, "brkga-100"), setter(ex.compare, "none")] * (1 if quick else 3)
+    rows["compare with brkga-100 on/off, split tab"] = scenario(ex, toggles)
+    ex.tabs.selected_index = TABS.index("orderings")
+    ex._pictures.clear()
+    rows["compare with brkga-100 on/off, orderings tab"] = scenario(ex, toggles)
+    ex.tabs.selected_index = 0
     base = ex.c_in.value
     rows["bandwidth (new cost model, curve recomputed)"] = scenario(
         ex, [setter(ex.bandwidth, 1 / (base * f)) for f in ((2, 4) if quick else (2, 4, 8, 0.5))])
@@ -73,11 +102,12 @@ def main(quick: bool, out: Path):
         ex, [setter(ex.memory_limit, x) for x in (("4e7", "none") if quick else ("4e7", "2e7", "1e7", "none"))])
     tab_times = {}
     for i, tab in enumerate(TABS):
-        ex._drawn.pop(tab, None)
+        ex._pictures.clear()
         t = time.perf_counter(); ex.tabs.selected_index = i; tab_times[tab] = time.perf_counter() - t
     ex.tabs.selected_index = 0
     results["scenarios"] = rows
     results["open_tab_s"] = tab_times
+    results["live_repaint_100_points_s"] = live_repaint()
     results["loadavg_before"], results["loadavg_after"] = load_before, os.getloadavg()
     width = max(map(len, rows))
     columns = ("paint", "paint_cpu", "done", "done_cpu")
@@ -85,6 +115,7 @@ def main(quick: bool, out: Path):
     for name, r in rows.items():
         print(f"{name:<{width}}  " + " ".join(f"{r[c + '_median_s']:6.3f}/{r[c + '_max_s']:6.3f}" for c in columns))
     print("open a tab (draw it):", ", ".join(f"{t} {s:.3f}" for t, s in tab_times.items()))
+    print(f"live convergence repaint (100 points): {results['live_repaint_100_points_s']:.3f} s")
     print(f"cold start {results['cold_start_s']:.1f} s; load average {load_before[0]:.1f} before, "
           f"{results['loadavg_after'][0]:.1f} after, on {os.cpu_count()} CPUs")
     if not quick:
