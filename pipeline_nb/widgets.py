@@ -31,8 +31,8 @@ from .viz import (plot_graph, plot_history, plot_k_curve, plot_ladder, plot_orde
 
 # %% auto #0
 __all__ = ['FILE_SUFFIXES', 'METHODS', 'TABS', 'PICTURES_KEPT', 'PANELS_KEPT', 'GIVEN', 'ROW_INCHES', 'CONVERGENCE_INCHES',
-           'open_workload', 'parse_limit', 'png', 'pixels', 'png_of_pixels', 'KPoint', 'View', 'Controls',
-           'LiveConvergence', 'Explorer', 'read_split', 'explore']
+           'EXPORT_FORMS', 'open_workload', 'parse_limit', 'png', 'pixels', 'png_of_pixels', 'KPoint', 'View',
+           'Controls', 'LiveConvergence', 'Explorer', 'add_export_form', 'read_split', 'explore']
 
 # %% ../nbs/12_widgets.ipynb #d1bab15b
 FILE_SUFFIXES = (".json", ".txt", ".pbtxt", ".onnx")  # a source ending so is a file, never a registry name
@@ -223,8 +223,9 @@ def _make_controls(self: Explorer, name, k, k_range, method, compare):
     self.mip_seconds = W.BoundedFloatText(value=20.0, min=1.0, max=3600.0, description="MIP seconds", **box)
     self.stop_button = W.Button(description="stop", icon="stop", button_style="warning", disabled=True)
     self.certify_button = W.Button(description="certify (MIPs)", icon="check")
+    self.export_form = W.Dropdown(options=("JSON",), description="export as", **box)
     self.export_path = W.Text(value="split.json", description="export to", **box)
-    self.export_button = W.Button(description="export JSON", icon="download")
+    self.export_button = W.Button(description="export", icon="download")
     self.status, self.summary = W.HTML(), W.HTML()
     self.images = {tab: W.Image(format="png") for tab in TABS}
     self.tabs = W.Tab(children=[self.images[t] for t in TABS], titles=TABS)
@@ -246,7 +247,8 @@ def _wire(self: Explorer):
         W.HBox([W.VBox([self.bandwidth, self.c_in, self.c_out]),
                 W.VBox([self.memory_limit, self.c_ov, self.mip_seconds]),
                 W.VBox([self.k, self.k_range, self.seed]), W.VBox([self.method, self.compare])]),
-        W.HBox([self.stop_button, self.certify_button, self.export_path, self.export_button]),
+        W.HBox([self.stop_button, self.certify_button]),
+        W.HBox([self.export_form, self.export_path, self.export_button]),
         W.HBox([W.VBox([self.status, self.summary]), self.live.image]), self.tabs])
 
 # %% ../nbs/12_widgets.ipynb #2452fda8
@@ -445,7 +447,7 @@ def _update(self: Explorer, c: Controls):
     if cert is not None: result = cert.result
     self.view = View(c.source, w, cm, k, c.method, c.seed, result, compare,
                      self._bounds(key, w, cm, k, c.method, c.seed), cert is not None, self._curve(key, cm, c))
-    self._write_summary()
+    self._write_summary(); self._offer_forms()
     self._draw_tabs()
     self.timings["update"], self.timings["update_cpu"] = time.perf_counter() - t0, time.process_time() - cpu
     self._check()  # the stop button during a search: its best split is shown, the k curve is left as it is
@@ -649,28 +651,51 @@ def _certify(self: Explorer, c: Controls):
     self._update(c)
 
 # %% ../nbs/12_widgets.ipynb #a24db1b4
+EXPORT_FORMS = {}  # name -> write(view, path) -> the path written: the forms later chapters add
+
+def add_export_form(name: str,  # as the explorer's "export as" list shows it
+                    write):  # write(view, path) -> the path written, for the `View` shown
+    "Offer one more form to export the split shown in (a later chapter adds, e.g., one model per stage)."
+    if name == "JSON": raise GraphError("the JSON form is built in: give the new form another name")
+    EXPORT_FORMS[name] = write
+
 @patch
-def export(self: Explorer, path=None) -> Path:  # default: the `export to` field
-    "Save the workload, its cost model and the split shown (in `meta.split`) as a pipeline_nb JSON file."
-    v = self.view
+def _offer_forms(self: Explorer):
+    "List the export forms known now (a form added since the last update appears)."
+    forms = ("JSON", *EXPORT_FORMS)
+    if forms != self.export_form.options: self.export_form.options = forms
+
+# %% ../nbs/12_widgets.ipynb #5c0a1e40
+@patch
+def export(self: Explorer, path=None,  # default: the `export to` field
+           form: str | None = None) -> Path:  # "JSON" or a name in `EXPORT_FORMS` (default: the `export as` field)
+    "Save the split shown in `form`: JSON is the workload, its cost model and the split (in `meta.split`)."
+    v, form, path = self.view, form or self.export_form.value, path or self.export_path.value
     if v is None: raise GraphError("nothing to export yet: the explorer has not computed a split")
+    if form != "JSON" and form not in EXPORT_FORMS:
+        raise GraphError(f"unknown export form {form!r} (known: {', '.join(('JSON', *EXPORT_FORMS))})")
+    out = _split_json(v, path) if form == "JSON" else Path(EXPORT_FORMS[form](v, path))
+    self._say(f"wrote {out} ({form})", "green")
+    return out
+
+def _split_json(v: View, path) -> Path:
+    "Write the workload of `v` with its cost model, and the split shown in `meta.split`."
     g, part = v.workload.graph, v.result.partition
     split = dict(k=v.k, method=v.result.method, seed=v.seed, bottleneck=v.result.bottleneck,
                  lower_bound=best_bound(v.bounds).value,
                  assignment={str(x): int(s) for x, s in zip(g.names, part.stage)})
     copy = Graph(g.names, g.work, g.param, g.size, np.stack([g.src, g.dst], 1), g.group,
                  meta={**g.meta, "split": split})
-    out = save_json(Workload(copy, v.cost_model, v.workload.units), path or self.export_path.value)
-    self._say(f"wrote {out}", "green")
-    return out
+    return save_json(Workload(copy, v.cost_model, v.workload.units), path)
 
+# %% ../nbs/12_widgets.ipynb #5c0a1e41
 @patch
 def _export_clicked(self: Explorer):
     try: self.export()
     except GraphError as e: self._say(str(e), "red")
 
 def read_split(path) -> tuple[Workload, Partition]:
-    "The workload and the split saved by `Explorer.export`."
+    "The workload and the split saved by `Explorer.export` as JSON."
     w = load(path)
     split = w.graph.meta.get("split")
     if not isinstance(split, dict) or not isinstance(split.get("assignment"), dict):
