@@ -474,14 +474,18 @@ def _curve(self: Explorer, key, cm: CostModel, c: Controls) -> list:
 def _fill_curve(self: Explorer, key, w: Workload, cm: CostModel, c: Controls):
     "Compute the missing points of the k curve, redrawing it every half second; stops on request."
     shown = time.perf_counter()
-    for k in range(c.k_range[0], min(c.k_range[1], w.graph.n) + 1):
-        self._check()
-        if (key, cm, k, c.method, c.seed) in self._splits: continue
-        try: self._split(key, w, cm, k, c.method, c.seed)
-        except GraphError: pass  # an infeasible k: no point on the curve
-        if time.perf_counter() - shown > 0.5:
-            self._say(f"⏳ filling the k curve: k = {k} of {c.k_range[1]}…", "gray")
-            self._set_curve(key, cm, c); shown = time.perf_counter()
+    try:
+        for k in range(c.k_range[0], min(c.k_range[1], w.graph.n) + 1):
+            self._check()
+            if (key, cm, k, c.method, c.seed) in self._splits: continue
+            try: self._split(key, w, cm, k, c.method, c.seed)
+            except GraphError: pass  # an infeasible k: no point on the curve
+            if time.perf_counter() - shown > 0.5:
+                self._say(f"⏳ filling the k curve: k = {k} of {c.k_range[1]}…", "gray")
+                self._set_curve(key, cm, c); shown = time.perf_counter()
+    except _Stopped:
+        if not self._superseded(): self._set_curve(key, cm, c)  # the stop button: every point computed is shown
+        raise
     self._set_curve(key, cm, c)
 
 @patch
