@@ -126,7 +126,7 @@ class LiveConvergence:
     "A small picture a running search redraws: best bottleneck against orders evaluated, and the best lower bound."
     def __init__(self, interval: float = 0.2,  # seconds between repaints, and of search before the first one
                  dpi: int = 72):  # resolution of the picture
-        self.interval, self.dpi, self.paints = interval, dpi, 0
+        self.interval, self.dpi, self.paints, self.cost = interval, dpi, 0, 0.0  # cost: seconds the last repaint took
         self.fig = Figure(figsize=(5.2, 2.4))
         self.ax = self.fig.subplots(gridspec_kw=dict(left=0.15, right=0.97, bottom=0.2, top=0.87))
         self.line, = self.ax.plot([], [], "o-", ms=2.5, color="tab:blue", label="best bottleneck found")
@@ -146,10 +146,11 @@ def start(self: LiveConvergence, title: str,  # what is searched, e.g. "brkga-40
 
 @patch
 def add(self: LiveConvergence, evaluations: int, best: float) -> bool:
-    "Record a point; repaint (and say so) once `interval` seconds passed since the start and the last repaint."
+    "Record a point; repaint (and say so) if the start or the last repaint is long enough ago."
     if not math.isfinite(best): return False  # no order fitted yet: nothing to draw
     self.x.append(evaluations); self.y.append(best)
-    if time.perf_counter() - (self.shown or self.began) < self.interval: return False
+    wait = self.interval and max(self.interval, 4 * self.cost)  # interval 0: every report is drawn
+    if time.perf_counter() - (self.shown or self.began) < wait: return False
     self.paint()
     return True
 
@@ -164,7 +165,7 @@ def finish(self: LiveConvergence, evaluations: int, best: float):
 @patch
 def paint(self: LiveConvergence):
     "Redraw from the points so far: the artists' data change, the figure is not rebuilt."
-    bound = self.lower if math.isfinite(self.lower) else None
+    t0, bound = time.perf_counter(), self.lower if math.isfinite(self.lower) else None
     f, unit = time_scale(max(self.y + [bound or 0.0]), self.units)
     y = np.asarray(self.y) * f
     self.line.set_data(self.x, y)
@@ -177,6 +178,7 @@ def paint(self: LiveConvergence):
     self.ax.set_title(f"{self.title}: {self.x[-1]:,} orders, best {y[-1]:.4g} {unit}", fontsize=9)
     self.image.value = png(self.fig, self.dpi)
     self.shown, self.paints = time.perf_counter(), self.paints + 1
+    self.cost = self.shown - t0
 
 # %% ../nbs/12_widgets.ipynb #b0b25e80
 class Explorer:
