@@ -95,11 +95,18 @@ def main(quick: bool, out: Path):
     for method in ("slice", "brkga-100"):
         ex.method.value, ex.k.value = method, 4 if quick else 17  # k: a value the scenarios below leave
         ex.wait()  # the curve of this ordering, k = 1..16, is now cached
+        for key in [key for key in ex._pictures if key[3] in range(1, 17)]: del ex._pictures[key]
         ex.k_range.value = (1, 1)  # so that the k values below are computed by the change itself
         ex.wait()
         rows[f"k, new value, {method}"] = scenario(ex, [set_k(ex, k, True, True) for k in ks])
         rows[f"k, split cached, {method}"] = scenario(ex, [set_k(ex, k, False, True) for k in ks[1:] + ks[:1]])
         rows[f"k, back to a value shown, {method}"] = scenario(ex, [set_k(ex, k, False, False) for k in ks[::-1]])
+        ex.k.value = 3 if quick else 1
+        ex.k_range.value = (1, 16)
+        ex.wait()
+        steps = [4, 5, 6, 7, 8] if quick else list(range(2, 17))
+        rows[f"k, one step up (split cached, picture drawn ahead), {method}"] = scenario(
+            ex, [set_k(ex, k, False, False) for k in steps])
         ex.k_range.value = (1, 16)
         ex.wait()
     ex.method.value, ex.k.value = "slice", 8

@@ -437,18 +437,24 @@ def _split(self: Explorer, key, w: Workload, cm: CostModel, k: int, method: str,
 
 # %% ../nbs/12_widgets.ipynb #0e66b05e
 @patch
+def _view(self: Explorer, c: Controls, key, w: Workload, cm: CostModel, k: int) -> View:
+    "The view of the controls `c` at `k`: splits from the cache or computed, the bounds known, the k curve so far."
+    result = self._split(key, w, cm, k, c.method, c.seed)
+    compare = None if c.compare == "none" else self._split(key, w, cm, k, c.compare, c.seed)
+    cert = self._certs.get((key, cm, k, c.method, c.seed))
+    if cert is not None: result = cert.result
+    return View(c.source, w, cm, k, c.method, c.seed, result, compare, self._bounds(key, w, cm, k, c.method, c.seed),
+                cert is not None, self._curve(key, cm, c))
+
+@patch
 def _update(self: Explorer, c: Controls):
     t0, cpu = time.perf_counter(), time.process_time()
     key, w, cm = self._workload(c)
     k = min(c.k, max(1, w.graph.n))
     self._check()
-    result = self._split(key, w, cm, k, c.method, c.seed)
-    compare = None if c.compare == "none" else self._split(key, w, cm, k, c.compare, c.seed)
+    view = self._view(c, key, w, cm, k)
     if self._superseded(): raise _Stopped()  # a newer change came in: its own update draws
-    cert = self._certs.get((key, cm, k, c.method, c.seed))
-    if cert is not None: result = cert.result
-    self.view = View(c.source, w, cm, k, c.method, c.seed, result, compare,
-                     self._bounds(key, w, cm, k, c.method, c.seed), cert is not None, self._curve(key, cm, c))
+    self.view = view
     self._write_summary(); self._offer_forms()
     self._draw_tabs()
     self.timings["update"], self.timings["update_cpu"] = time.perf_counter() - t0, time.process_time() - cpu
@@ -457,6 +463,7 @@ def _update(self: Explorer, c: Controls):
     self._fill_curve(key, w, cm, c)
     self._say(f"ready: split in {self.timings['update']:.2f} s, k curve {c.k_range[0]}..{c.k_range[1]} in "
               f"{time.perf_counter() - t0:.2f} s", "green")
+    self._draw_ahead(c, key, w, cm, k)
 
 # %% ../nbs/12_widgets.ipynb #0b260c9c
 @patch
@@ -497,9 +504,10 @@ def _set_curve(self: Explorer, key, cm, c):
 
 # %% ../nbs/12_widgets.ipynb #c3d6299f
 @patch
-def figure(self: Explorer, tab: str) -> Figure:
-    "The picture of one tab (see `TABS`) for the current view, as a matplotlib figure."
-    v = self.view
+def figure(self: Explorer, tab: str,  # one of `TABS`
+           view: View | None = None) -> Figure:  # default: the view shown
+    "The picture of one tab for a view, as a matplotlib figure."
+    v = view or self.view
     g, units, cm, part = v.workload.graph, v.workload.units, v.cost_model, v.result.partition
     lower = best_bound(v.bounds).value
     fig = Figure(figsize=(13, 3.4))
@@ -571,9 +579,8 @@ def _panel(self: Explorer, key: tuple, inches: tuple, draw) -> np.ndarray:
 
 # %% ../nbs/12_widgets.ipynb #5c0a1e33
 @patch
-def _orderings_png(self: Explorer, compress_level: int = 1) -> bytes:
-    "The orderings tab: a row per ordering, stacked, and the convergence at the top right."
-    v = self.view
+def _orderings_png(self: Explorer, v: View, compress_level: int = 1) -> bytes:
+    "The orderings tab of `v`: a row per ordering, stacked, and the convergence at the top right."
     lower, base = best_bound(v.bounds).value, (id(v.workload), v.cost_model, v.k)
     grid = dict(left=0.07, right=0.82, bottom=0.17, top=0.88, wspace=0.62, width_ratios=[3, 2])
     rows = [self._panel(("row", *base, _res(r), lower), ROW_INCHES,
@@ -589,32 +596,47 @@ def _orderings_png(self: Explorer, compress_level: int = 1) -> bytes:
 
 # %% ../nbs/12_widgets.ipynb #6a74e881
 @patch
-def _picture_key(self: Explorer, tab: str) -> tuple:
+def _picture_key(self: Explorer, tab: str, v: View) -> tuple:
     "What the picture of `tab` is drawn from: equal keys, equal pictures."
-    v = self.view
     bounds = tuple((m, b.value, b.status, round(b.seconds, 2)) for m, b in v.bounds.items())  # as the ladder shows
     extra = {"k curve": tuple(v.curve), "orderings": _res(v.compare)}.get(tab)
     return tab, id(v.workload), v.cost_model, v.k, _res(v.result), bounds, extra
 
 @patch
+def _picture(self: Explorer, tab: str, v: View, compress_level: int = 1) -> bytes:
+    "The PNG of `tab` for `v`: the one kept under its key, else drawn (and kept)."
+    key = self._picture_key(tab, v)
+    level, picture = self._pictures.pop(key, (0, b""))
+    if level < compress_level:
+        level = compress_level
+        picture = self._orderings_png(v, level) if tab == "orderings" else png(self.figure(tab, v), self.dpi, level)
+    self._pictures[key] = level, picture  # the newest last: the oldest are forgotten first
+    while len(self._pictures) > PICTURES_KEPT: self._pictures.popitem(last=False)
+    return picture
+
+@patch
 def _draw_tabs(self: Explorer, tabs=None, compress_level: int = 1):
-    "Show the picture of the tab in view (or of `tabs`), drawn unless one of the same key is kept."
+    "Show the picture of the tab in view (or of `tabs`)."
     if self.view is None: return
     for tab in tabs or [TABS[self.tabs.selected_index or 0]]:
-        key = self._picture_key(tab)
-        level, picture = self._pictures.pop(key, (0, b""))
-        if level < compress_level:
-            level = compress_level
-            picture = (self._orderings_png(level) if tab == "orderings" else png(self.figure(tab), self.dpi, level))
-        self._pictures[key] = level, picture  # the newest last: the oldest are forgotten first
-        while len(self._pictures) > PICTURES_KEPT: self._pictures.popitem(last=False)
-        self.images[tab].value = picture
+        self.images[tab].value = self._picture(tab, self.view, compress_level)
 
 @patch
 def draw_all(self: Explorer) -> Explorer:
     "Wait for the updates, then render every tab, compressed for saving (e.g. before saving the notebook)."
     self.wait(); self._draw_tabs(TABS, compress_level=9)
     return self
+
+# %% ../nbs/12_widgets.ipynb #5c0a1e51
+@patch
+def _draw_ahead(self: Explorer, c: Controls, key, w: Workload, cm: CostModel, k: int):
+    "Draw the tab in view at k - 1 and k + 1 where the splits are known, and keep the pictures."
+    tab = TABS[self.tabs.selected_index or 0]
+    for step in (k + 1, k - 1):
+        known = [self._splits.get((key, cm, step, m, c.seed)) for m in (c.method, c.compare) if m != "none"]
+        if not all(isinstance(r, tuple) for r in known): continue  # not computed (or no split fits): not drawn
+        self._check()
+        self._picture(tab, self._view(c, key, w, cm, step))
 
 # %% ../nbs/12_widgets.ipynb #5a3944bf
 @patch
