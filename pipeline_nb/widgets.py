@@ -674,6 +674,7 @@ def _certify(self: Explorer, c: Controls):
     if full not in self._certs:
         self._say(f"⏳ certifying k = {k}: MIPs for up to {c.mip_seconds:g} s…", "gray")
         result = self._split(key, w, cm, k, c.method, c.seed)
+        self._check()  # stopped during the search: a split cut short is not certified
         self._certs[full] = certify_split(w.graph, k, result, cm, time_limit=c.mip_seconds,
                                           mip_time_limit=c.mip_seconds, target_gap=1e-3)
     self._update(c)
