@@ -78,6 +78,7 @@ def png_of_pixels(rgba: np.ndarray, compress_level: int = 1) -> bytes:
     PIL.Image.fromarray(rgba).save(buf, format="png", compress_level=compress_level)
     return buf.getvalue()
 
+# %% ../nbs/12_widgets.ipynb #5c0a1e60
 class KPoint(NamedTuple):
     "One point of the bottleneck-against-k curve."
     k: int
@@ -113,6 +114,7 @@ class Controls(NamedTuple):
     seed: int
     mip_seconds: float
 
+# %% ../nbs/12_widgets.ipynb #5c0a1e61
 class _Stopped(Exception): "A newer change came in, or the stop button was pressed between searches."
 
 METHODS = ("slice", "random-10", "random-100", "brkga-100", "brkga-400", "brkga-10000")
@@ -154,6 +156,7 @@ def add(self: LiveConvergence, evaluations: int, best: float) -> bool:
     self.paint()
     return True
 
+# %% ../nbs/12_widgets.ipynb #5c0a1e62
 @patch
 def finish(self: LiveConvergence, evaluations: int, best: float):
     "The search ended with `best` after `evaluations` orders: the last point is drawn if the search was shown."
@@ -389,6 +392,7 @@ def _workload(self: Explorer, c: Controls) -> tuple[tuple, Workload, CostModel]:
     if c.cost_model is None: raise GraphError(c.problem)
     return key, w, c.cost_model
 
+# %% ../nbs/12_widgets.ipynb #5c0a1e63
 @patch
 def _cheap_bounds(self: Explorer, key, w: Workload, cm: CostModel, k: int) -> dict:
     "lb0 at k and the node-cut bound (the same for every k: computed once per workload and cost model)."
@@ -614,6 +618,7 @@ def _picture(self: Explorer, tab: str, v: View, compress_level: int = 1) -> byte
     while len(self._pictures) > PICTURES_KEPT: self._pictures.popitem(last=False)
     return picture
 
+# %% ../nbs/12_widgets.ipynb #5c0a1e64
 @patch
 def _draw_tabs(self: Explorer, tabs=None, compress_level: int = 1):
     "Show the picture of the tab in view (or of `tabs`)."
