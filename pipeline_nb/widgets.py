@@ -134,7 +134,7 @@ class LiveConvergence:
         self.line, = self.ax.plot([], [], "o-", ms=2.5, color="tab:blue", label="best bottleneck found")
         self.bound = self.ax.axhline(0.0, color="tab:red", lw=3, alpha=0.45, label="best lower bound")
         self.ax.set_xlabel("orders evaluated")
-        self.image = W.Image(format="png")
+        self.image = W.Image(format="png", layout=W.Layout(display="none"))  # shown from the first repaint on
         self.start("", math.nan)
 
 # %% ../nbs/12_widgets.ipynb #5c0a1e03
@@ -180,6 +180,7 @@ def paint(self: LiveConvergence):
     self.ax.set_ylabel(f"best bottleneck ({unit})"); self.ax.legend(fontsize=7, loc="best")
     self.ax.set_title(f"{self.title}: {self.x[-1]:,} orders, best {y[-1]:.4g} {unit}", fontsize=9)
     self.image.value = png(self.fig, self.dpi)
+    self.image.layout.display = None
     self.shown, self.paints = time.perf_counter(), self.paints + 1
     self.cost = self.shown - t0
 
