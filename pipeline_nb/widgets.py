@@ -572,9 +572,11 @@ def _draw_orderings(fig, v: View, grid: dict, lower: float):
 ROW_INCHES, CONVERGENCE_INCHES = (9.8, 2.8), (3.6, 2.8)  # the orderings tab's panels
 
 @patch
-def _panel(self: Explorer, key: tuple, inches: tuple, draw) -> np.ndarray:
+def _panel(self: Explorer, key: tuple, inches: tuple, draw,
+           check: bool = False) -> np.ndarray:  # heed the stop flag before drawing (when drawing ahead)
     "The pixels of a panel `draw(figure)` makes on a figure of `inches`, kept under `key`."
     if key not in self._panels:
+        if check: self._check()
         fig = Figure(figsize=inches)
         draw(fig)
         self._panels[key] = pixels(fig, self.dpi)
@@ -584,16 +586,16 @@ def _panel(self: Explorer, key: tuple, inches: tuple, draw) -> np.ndarray:
 
 # %% ../nbs/12_widgets.ipynb #5c0a1e33
 @patch
-def _orderings_png(self: Explorer, v: View, compress_level: int = 1) -> bytes:
+def _orderings_png(self: Explorer, v: View, compress_level: int = 1, check: bool = False) -> bytes:
     "The orderings tab of `v`: a row per ordering, stacked, and the convergence at the top right."
     lower, base = best_bound(v.bounds).value, (id(v.workload), v.cost_model, v.k)
     grid = dict(left=0.07, right=0.82, bottom=0.17, top=0.88, wspace=0.62, width_ratios=[3, 2])
     rows = [self._panel(("row", *base, _res(r), lower), ROW_INCHES,
-                        lambda fig, r=r: _order_row(fig.subplots(1, 2, gridspec_kw=grid), v, r, lower))
+                        lambda fig, r=r: _order_row(fig.subplots(1, 2, gridspec_kw=grid), v, r, lower), check)
             for r in [v.result] + ([v.compare] if v.compare is not None else [])]
     side = self._panel(("convergence", id(v.workload), _res(v.result), _res(v.compare)), CONVERGENCE_INCHES,
                        lambda fig: _convergence(fig.subplots(gridspec_kw=dict(left=0.2, right=0.96, bottom=0.17,
-                                                                              top=0.88)), v))
+                                                                              top=0.88)), v), check)
     left = np.concatenate(rows)
     right = np.full((len(left), side.shape[1], 4), 255, np.uint8)
     right[:len(side)] = side
@@ -608,13 +610,15 @@ def _picture_key(self: Explorer, tab: str, v: View) -> tuple:
     return tab, id(v.workload), v.cost_model, v.k, _res(v.result), bounds, extra
 
 @patch
-def _picture(self: Explorer, tab: str, v: View, compress_level: int = 1) -> bytes:
+def _picture(self: Explorer, tab: str, v: View, compress_level: int = 1,
+             check: bool = False) -> bytes:  # heed the stop flag between the orderings tab's panels
     "The PNG of `tab` for `v`: the one kept under its key, else drawn (and kept)."
     key = self._picture_key(tab, v)
     level, picture = self._pictures.pop(key, (0, b""))
     if level < compress_level:
         level = compress_level
-        picture = self._orderings_png(v, level) if tab == "orderings" else png(self.figure(tab, v), self.dpi, level)
+        picture = (self._orderings_png(v, level, check) if tab == "orderings"
+                   else png(self.figure(tab, v), self.dpi, level))
     self._pictures[key] = level, picture  # the newest last: the oldest are forgotten first
     while len(self._pictures) > PICTURES_KEPT: self._pictures.popitem(last=False)
     return picture
@@ -642,7 +646,7 @@ def _draw_ahead(self: Explorer, c: Controls, key, w: Workload, cm: CostModel, k:
         known = [self._splits.get((key, cm, step, m, c.seed)) for m in (c.method, c.compare) if m != "none"]
         if not all(isinstance(r, tuple) for r in known): continue  # not computed (or no split fits): not drawn
         self._check()
-        self._picture(tab, self._view(c, key, w, cm, step))
+        self._picture(tab, self._view(c, key, w, cm, step), check=True)
 
 # %% ../nbs/12_widgets.ipynb #5a3944bf
 @patch
