@@ -13,14 +13,15 @@ with other work the wall-clock figures grow with the load, the CPU time much les
 single-threaded parts (slicing, bounds, drawing) it is what the wall clock shows on an idle machine.
 
 Scenarios: k to a value whose split is not cached (it is dropped first, so the split, the bounds
-and the picture are computed), to one whose split is cached but whose picture is not, and back to
-one shown before (split and picture kept), for the given order (`slice`) and for `brkga-100`, at
+and the picture are computed), to one whose split is cached but whose picture is not, back to one
+shown before (split and picture kept), one step up (the picture drawn ahead), and set again the
+moment the first picture shows, while the explorer draws ahead (from the second change to its
+picture, waiting for the picture in flight), for the given order (`slice`) and for `brkga-100`, at
 k <= 16; a second ordering switched on and off with the split tab in view, and with the orderings
 tab in view the first time (every picture showing a second ordering forgotten first) and again;
 the bandwidth and the memory limit changed (the k curve is recomputed); each tab opened with no
-picture kept; one repaint of the live convergence picture.
-Figures are medians and maxima over the changes of a scenario; timings depend on the machine's
-load, which is recorded.
+picture kept; one repaint of the live convergence picture. Figures are medians and maxima over the
+changes of a scenario; timings depend on the machine's load, which is recorded.
 """
 import argparse, json, os, statistics, time
 from pathlib import Path
@@ -73,6 +74,20 @@ def toggle_fresh(ex: Explorer, value: str):
     return change
 
 
+def right_after(ex: Explorer, first: int, second: int) -> dict:
+    "Set k to `first`, then to `second` the moment the first picture is shown (while the explorer draws ahead)."
+    for key in [key for key in ex._pictures if key[3] in (first, second)]: del ex._pictures[key]
+    ex.timings.clear()
+    ex.k.value = first
+    while "update" not in ex.timings: time.sleep(0.001)
+    t0 = time.perf_counter()
+    ex.k.value = second  # the first job's drawing ahead stops at its next check, then the second job starts
+    ex.wait()
+    end = time.perf_counter()
+    return dict(paint=end - t0 - (ex.timings["job"] - ex.timings["update"]), paint_cpu=float("nan"), done=end - t0,
+                done_cpu=float("nan"))
+
+
 def live_repaint(points: int = 100, repeats: int = 10) -> float:
     "Median seconds of one repaint of the live convergence picture with `points` points."
     live = LiveConvergence(interval=0)
@@ -107,8 +122,12 @@ def main(quick: bool, out: Path):
         steps = [4, 5, 6, 7, 8] if quick else list(range(2, 17))
         rows[f"k, one step up (split cached, picture drawn ahead), {method}"] = scenario(
             ex, [set_k(ex, k, False, False) for k in steps])
-        ex.k_range.value = (1, 16)
-        ex.wait()
+        pairs = [(5, 11), (12, 3), (9, 15)] if quick else [(5, 11), (12, 3), (9, 15), (2, 7), (14, 6), (10, 1)]
+        runs = [right_after(ex, a, b) for a, b in pairs]
+        rows[f"k, changed again as the first picture shows (drawing ahead), {method}"] = {
+            "changes": len(runs), **{f"{x}_{m}_s": f([r[x] for r in runs]) for x in ("paint", "done")
+                                     for m, f in (("median", statistics.median), ("max", max))},
+            **{f"{x}_{m}_s": float("nan") for x in ("paint_cpu", "done_cpu") for m in ("median", "max")}}
     ex.method.value, ex.k.value = "slice", 8
     ex.wait()
     pairs = 1 if quick else 3
