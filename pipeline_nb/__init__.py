@@ -35,8 +35,11 @@ _PUBLIC = {  # name -> module that defines it
 }
 __all__ = sorted(_PUBLIC)
 
+_EXTENDED_BY = {"explore": ("export",)}  # later chapters that add to a name's module (the explorer's export forms)
+
 def __getattr__(name: str):
     if name not in _PUBLIC: raise AttributeError(f"module 'pipeline_nb' has no attribute {name!r}")
+    for module in _EXTENDED_BY.get(name, ()): importlib.import_module(f"pipeline_nb.{module}")
     value = getattr(importlib.import_module(f"pipeline_nb.{_PUBLIC[name]}"), name)
     globals()[name] = value
     return value

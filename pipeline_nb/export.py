@@ -19,7 +19,8 @@ from .slicing import SearchResult
 from .brkga import partition as find_partition
 from .mip import best_bound
 from .certificate import Certificate, certify, solve
-from .importers import PRESETS, get_device, import_onnx, _CONTROL_FLOW, _constant_nodes, _fix_inputs
+from .importers import PRESETS, get_device, import_onnx, onnx_light_models, _CONTROL_FLOW, _constant_nodes, _fix_inputs
+from .widgets import add_export_form
 
 # %% auto #0
 __all__ = ['MEASURED', 'as_split', 'certificate_record', 'load_onnx', 'onnx_op_ids', 'check_same_graph', 'prepared', 'stage_plan',
@@ -580,3 +581,19 @@ def split_command(model_path,  # the .onnx file
     w = _onnx_workload(model_path, device, time_unit)
     cert = _certified(w, k, method, seed, time_limit, target_gap)
     return split_onnx(model_path, w, cert, out_dir, replace=replace)
+
+# %% ../nbs/13_export.ipynb #642b7a77
+def _onnx_source(view) -> Path:
+    "The .onnx file an explorer view's workload came from: a file, or an `onnx/...` registry name."
+    path = Path(view.source).expanduser()
+    if path.suffix == ".onnx" and path.is_file(): return path
+    if view.source.startswith("onnx/") and (model := onnx_light_models().get(view.source[5:])): return model
+    raise GraphError(f"{view.source}: not an ONNX model, so there are no stage models to write; export JSON instead")
+
+def _explorer_stage_models(view, path) -> Path:
+    "The explorer's 'ONNX stage models' form: `split_onnx` of the split shown into the folder `path`."
+    workload = view.workload._replace(cost_model=view.cost_model)
+    split_onnx(_onnx_source(view), workload, view.result, path)
+    return Path(path)
+
+add_export_form("ONNX stage models", _explorer_stage_models)
