@@ -10,9 +10,10 @@ from typing import NamedTuple
 
 # %% auto #0
 __all__ = ['SIZE_UNITS', 'BOUND_NAMES', 'COMMANDS', 'Quantity', 'seconds', 'nonnegative', 'integer', 'size', 'rate', 'in_units',
-           'read_workload', 'cost_model_from', 'link_speed', 'units_json', 'graph_info', 'format_info', 'bounds_json',
-           'infeasibility', 'best_of', 'partition_report', 'format_report', 'format_bounds', 'parser', 'check_output',
-           'compile_notice', 'run_partition', 'run_bound', 'run_solve', 'read_assignment', 'run_certify', 'run_split',
+           'read_workload', 'cost_model_from', 'link_speed', 'units_json', 'graph_info', 'format_info', 'bound_name',
+           'bounds_json', 'best_of', 'infeasibility', 'partition_report', 'format_report', 'format_bounds', 'parser',
+           'check_output', 'compile_notice', 'run_partition', 'run_bound', 'run_solve', 'read_assignment',
+           'run_certify', 'run_split', 'run_study', 'run_convert', 'usable_stages', 'command_report', 'report_text',
            'run', 'strict_json', 'main']
 
 # %% ../nbs/15_cli.ipynb #c0a11a01
@@ -38,6 +39,7 @@ def _float(text: str, low: float = 0.0, above: bool = False) -> float:
         _fail(f"must be a finite number {'>' if above else '>='} {low:g}, got {text[:40]!r}")
     return x
 
+# %% ../nbs/15_cli.ipynb #9fc14775
 def seconds(text: str) -> float:
     "A time limit or budget: a finite number of seconds >= 0."
     return _float(text)
@@ -46,7 +48,8 @@ def nonnegative(text: str) -> float:
     "A coefficient or fraction: a finite number >= 0."
     return _float(text)
 
-def integer(low: int):
+# %% ../nbs/15_cli.ipynb #b79cc028
+def integer(low: int):  # the smallest value accepted
     "A parser of integers >= `low` (at most 18 digits)."
     def parse(text: str) -> int:
         if not re.fullmatch(r"\s*[+-]?\d{1,18}\s*", text): _fail(f"must be an integer >= {low}, got {text[:40]!r}")
@@ -62,6 +65,7 @@ def size(text: str) -> Quantity:
     if m[2] and m[2] not in SIZE_UNITS: _fail(f"unknown size unit {m[2]!r} (known: {', '.join(SIZE_UNITS)})")
     return Quantity(_float(m[1]), m[2], "", text.strip())
 
+# %% ../nbs/15_cli.ipynb #423a56a4
 def rate(text: str) -> Quantity:
     "A bandwidth: a number > 0, optionally with units size/time (25GB/s, 2GiB/s, 100MB/ms)."
     m = re.fullmatch(rf"\s*({_NUMBER})\s*(?:([A-Za-z]+)\s*/\s*([A-Za-zµ]+))?\s*", text)
@@ -70,113 +74,155 @@ def rate(text: str) -> Quantity:
     return Quantity(_float(m[1], above=True), m[2] or "", (m[3] or "").replace("µ", "u"), text.strip())
 
 # %% ../nbs/15_cli.ipynb #c0a11a06
-def in_units(q: Quantity,  # a value from the command line
+def _carries_none(quantity: Quantity, flag: str, what: str):
+    "The error for a value with units on a workload whose `what` (times, tensor sizes, parameters) carry none."
+    from pipeline_nb.graph import GraphError
+    return GraphError(f"{flag} {quantity.text} has units, but this workload's {what} carry none: "
+                      "give a plain number in its own units")
+
+def _per_time_unit(value: float, quantity: Quantity, units, flag: str) -> float:
+    "`value` (an amount per `quantity.time`) per the workload's time unit."
+    from pipeline_nb.graph import GraphError, TIME_UNITS
+    if quantity.time not in TIME_UNITS:
+        raise GraphError(f"{flag} {quantity.text}: unknown time unit {quantity.time!r} "
+                         f"(known: {', '.join(TIME_UNITS)})")
+    if units.time not in TIME_UNITS: raise _carries_none(quantity, flag, "times")
+    return value / TIME_UNITS[quantity.time] * TIME_UNITS[units.time]
+
+# %% ../nbs/15_cli.ipynb #6b9b877e
+def in_units(quantity: Quantity,  # a value from the command line
              units,  # the workload's `Units`
              flag: str,  # the flag's name, for messages
              field: str = "size"):  # the workload's unit the value's size unit converts to: "size" or "param"
-    "`q` in the workload's own units (a rate: size units per time unit)."
-    from pipeline_nb.graph import GraphError, TIME_UNITS
-    if not q.size: return q.value
-    def unknown(what):
-        return GraphError(f"{flag} {q.text} has units, but this workload's {what} carry none: "
-                          "give a plain number in its own units")
-    if getattr(units, field) not in SIZE_UNITS: raise unknown("tensor sizes" if field == "size" else "parameters")
-    value = q.value * SIZE_UNITS[q.size] / SIZE_UNITS[getattr(units, field)]
-    if not q.time: return value
-    if q.time not in TIME_UNITS:
-        raise GraphError(f"{flag} {q.text}: unknown time unit {q.time!r} (known: {', '.join(TIME_UNITS)})")
-    if units.time not in TIME_UNITS: raise unknown("times")
-    return value / TIME_UNITS[q.time] * TIME_UNITS[units.time]
+    "`quantity` in the workload's own units (a rate: size units per time unit)."
+    if not quantity.size: return quantity.value
+    if getattr(units, field) not in SIZE_UNITS:
+        raise _carries_none(quantity, flag, "tensor sizes" if field == "size" else "parameters")
+    value = quantity.value * SIZE_UNITS[quantity.size] / SIZE_UNITS[getattr(units, field)]
+    return _per_time_unit(value, quantity, units, flag) if quantity.time else value
 
 # %% ../nbs/15_cli.ipynb #24dfecea
+def _from_registry(path: str, device: str | None):
+    "The registry graph `path` names (a name that is no file)."
+    from pipeline_nb.graph import GraphError
+    from pipeline_nb.datasets import load_graph
+    try: return load_graph(path, device)
+    except GraphError as e: raise GraphError(f"{path}: no such file, and not a registry name ({e})") from None
+
+def _from_onnx(path: str, device: str | None):
+    "The ONNX model at `path`, costed on `device` (default a100), times in microseconds."
+    from pipeline_nb.graph import GraphError
+    p = Path(path)
+    if p.is_dir(): raise GraphError(f"{path}: is a folder, not a file")
+    if not p.is_file(): raise GraphError(f"{path}: no such file")
+    from pipeline_nb.importers import import_onnx
+    return import_onnx(path, device=device or "a100", time_unit="us")
+
+# %% ../nbs/15_cli.ipynb #0adb7ad5
 def read_workload(path: str,  # graph file, .onnx model, or registry name (onnx/resnet50, gen/layered-1000-seed0)
                   device: str | None = None):  # device preset for ONNX models and generated families
     "The `Workload` in `path`; ONNX files are costed on `device` (default a100), times in microseconds."
     from pipeline_nb.graph import GraphError
     p = Path(path)
     if not path.strip(): raise GraphError("the graph path is empty")
-    if not p.exists() and "/" in path and not p.suffix:  # a registry name
-        from pipeline_nb.datasets import load_graph
-        try: return load_graph(path, device)
-        except GraphError as e: raise GraphError(f"{path}: no such file, and not a registry name ({e})") from None
-    if p.suffix.lower() == ".onnx":
-        if p.is_dir(): raise GraphError(f"{path}: is a folder, not a file")
-        if not p.is_file(): raise GraphError(f"{path}: no such file")
-        from pipeline_nb.importers import import_onnx
-        return import_onnx(path, device=device or "a100", time_unit="us")
+    if not p.exists() and "/" in path and not p.suffix: return _from_registry(path, device)
+    if p.suffix.lower() == ".onnx": return _from_onnx(path, device)
     if device is not None:
         raise GraphError("--device applies to ONNX models and generated families only "
                          "(other formats carry their own times)")
     from pipeline_nb.io import load
     return load(path)
 
-def cost_model_from(args, w):
+# %% ../nbs/15_cli.ipynb #47f58b97
+def cost_model_from(args,  # parsed arguments with the cost flags (`--bandwidth`, `--c-in`, ...)
+                    workload):  # the `Workload` whose default cost model and units apply
     "The workload's default cost model with the command-line overrides applied (values with units converted)."
     from pipeline_nb.graph import CostModel
-    cm = w.cost_model
+    cost_model = workload.cost_model
     if args.bandwidth is not None:
-        cm = CostModel.from_bandwidth(in_units(args.bandwidth, w.units, "--bandwidth"), memory_limit=cm.memory_limit,
-                                      c_ov=cm.c_ov, memory_cap=cm.memory_cap)
+        bandwidth = in_units(args.bandwidth, workload.units, "--bandwidth")
+        cost_model = CostModel.from_bandwidth(bandwidth, memory_limit=cost_model.memory_limit,
+                                              c_ov=cost_model.c_ov, memory_cap=cost_model.memory_cap)
     def memory(f):
         value = getattr(args, f)
-        return None if value is None else in_units(value, w.units, "--" + f.replace("_", "-"), "param")
-    return cm.with_(c_in=args.c_in, c_out=args.c_out, c_ov=args.c_ov,
-                    memory_limit=memory("memory_limit"), memory_cap=memory("memory_cap"))
+        return None if value is None else in_units(value, workload.units, "--" + f.replace("_", "-"), "param")
+    return cost_model.with_(c_in=args.c_in, c_out=args.c_out, c_ov=args.c_ov,
+                            memory_limit=memory("memory_limit"), memory_cap=memory("memory_cap"))
 
 # %% ../nbs/15_cli.ipynb #c0a11a11
+def _per_second(bytes_per_second: float) -> str:
+    "A rate in bytes per second with a decimal prefix: '25.7 MB/s'."
+    for prefix, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if bytes_per_second >= scale: return f"{bytes_per_second / scale:.3g} {prefix}B/s"
+    return f"{bytes_per_second:.3g} B/s"
+
 def _fmt(x, unit: str = "") -> str:
     "A number with 6 significant digits and its unit; '—' when it does not exist."
     if x is None or not math.isfinite(x): return "—"
     if unit == "B" and x >= 1e3: return _per_second(x)[:-2]  # bytes with a decimal prefix: 25.7 MB
     return f"{x:.6g}" + (f" {unit}" if unit else "")
 
-def _per_second(bytes_per_second: float) -> str:
-    for prefix, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if bytes_per_second >= scale: return f"{bytes_per_second / scale:.3g} {prefix}B/s"
-    return f"{bytes_per_second:.3g} B/s"
-
-def link_speed(cm, units) -> str:
+# %% ../nbs/15_cli.ipynb #907f2c88
+def link_speed(cost_model, units) -> str:
     "The link the cost model implies, in words: '2.15 GB/s', or '1 B per ms', or '' when c_in and c_out differ."
     from pipeline_nb.graph import TIME_UNITS
-    if cm.c_in != cm.c_out or cm.c_in <= 0: return ""
+    if cost_model.c_in != cost_model.c_out or cost_model.c_in <= 0: return ""
     if units.time in TIME_UNITS and units.size in SIZE_UNITS:
-        return _per_second(SIZE_UNITS[units.size] / (cm.c_in * TIME_UNITS[units.time]))
-    return f"{1 / cm.c_in:.6g} {units.label('size')} per {units.time or 'time unit'}"
+        return _per_second(SIZE_UNITS[units.size] / (cost_model.c_in * TIME_UNITS[units.time]))
+    return f"{1 / cost_model.c_in:.6g} {units.label('size')} per {units.time or 'time unit'}"
 
 def units_json(units) -> dict:
     "The `units` object of every JSON report: null where the source gave no unit."
     return {f: getattr(units, f) or None for f in units._fields}
 
 # %% ../nbs/15_cli.ipynb #8089325f
-def graph_info(w) -> dict:
+def graph_info(workload) -> dict:
     "Sizes, totals, units and default cost model of a workload (the JSON of `info`)."
     from dataclasses import asdict
     from pipeline_nb.graph import Contracted
-    g = w.graph
+    g = workload.graph
     return dict(n=g.n, m=g.m, groups=len(g.groups()), blocks=Contracted(g).n, work=float(g.work.sum()),
-                param=float(g.param.sum()), size=float(g.size.sum()), units=units_json(w.units),
+                param=float(g.param.sum()), size=float(g.size.sum()), units=units_json(workload.units),
                 format=g.meta.get("format"),
-                cost_model={k: v for k, v in asdict(w.cost_model).items() if v is not None})
+                cost_model={k: v for k, v in asdict(workload.cost_model).items() if v is not None})
 
-def format_info(info: dict, w) -> str:
-    "The `info` report: one line per field, with what it means."
-    u, cm = w.units, w.cost_model
-    rows = [("nodes", info["n"], "operators in the graph"), ("edges", info["m"], "data dependencies between them"),
+# %% ../nbs/15_cli.ipynb #01ad6924
+def _size_rows(info: dict, units) -> list:
+    "(field, value, meaning) rows of the sizes and totals in `info`."
+    u = units
+    return [("nodes", info["n"], "operators in the graph"), ("edges", info["m"], "data dependencies between them"),
             ("groups", info["groups"], "colocation groups: nodes that must share a stage"),
             ("blocks", info["blocks"], "what the search orders: each group as one block, other nodes alone"),
             ("work", _fmt(info["work"], u.label("time")), "compute time of all nodes on one accelerator"),
             ("param", _fmt(info["param"], u.label("param")), "parameter memory of all nodes"),
             ("size", _fmt(info["size"], u.label("size")), "output tensors of all nodes"),
             ("format", info["format"] or "—", "where the numbers come from")]
-    link = link_speed(cm, u)
-    t, s, p = u.label("time"), u.label("size"), u.label("param")
-    comm = f"c_in {cm.c_in:.6g}, c_out {cm.c_out:.6g} {t} per {s}" + (f": a {link} link" if link else "")
-    rows.append(("cost", comm, "charged per tensor a stage receives, sends"))
-    if cm.memory_limit is not None:
-        rows.append(("memory", _fmt(cm.memory_limit, p), f"per stage before overflow costs {cm.c_ov:.6g} {t} per {p}"))
-    if cm.memory_cap is not None: rows.append(("cap", _fmt(cm.memory_cap, p), "hard limit on a stage's parameters"))
-    missing = [x for x, y in (("times", u.time), ("sizes", u.size)) if not y]
-    if missing: rows.append(("units", "—", "the source gives no unit for " + " or ".join(missing)))
+
+# %% ../nbs/15_cli.ipynb #95e5137a
+def _cost_rows(cost_model, units) -> list:
+    "(field, value, meaning) rows of the cost model: transfer coefficients, memory limit and cap."
+    link, t, s, p = link_speed(cost_model, units), units.label("time"), units.label("size"), units.label("param")
+    comm = (f"c_in {cost_model.c_in:.6g}, c_out {cost_model.c_out:.6g} {t} per {s}"
+            + (f": a {link} link" if link else ""))
+    rows = [("cost", comm, "charged per tensor a stage receives, sends")]
+    if cost_model.memory_limit is not None:
+        rows.append(("memory", _fmt(cost_model.memory_limit, p),
+                     f"per stage before overflow costs {cost_model.c_ov:.6g} {t} per {p}"))
+    if cost_model.memory_cap is not None:
+        rows.append(("cap", _fmt(cost_model.memory_cap, p), "hard limit on a stage's parameters"))
+    return rows
+
+# %% ../nbs/15_cli.ipynb #eb493892
+def _missing_units(units) -> list:
+    "A row saying which units the source does not give; none when it gives both."
+    missing = [x for x, y in (("times", units.time), ("sizes", units.size)) if not y]
+    return [("units", "—", "the source gives no unit for " + " or ".join(missing))] if missing else []
+
+# %% ../nbs/15_cli.ipynb #632492c5
+def format_info(info: dict, workload) -> str:
+    "The `info` report: one line per field, with what it means."
+    u = workload.units
+    rows = _size_rows(info, u) + _cost_rows(workload.cost_model, u) + _missing_units(u)
     width = min(24, max(len(str(v)) for _, v, _ in rows))
     return "\n".join(f"{key:>7}  {str(value):<{width}}  {what}" for key, value, what in rows)
 
@@ -184,48 +230,60 @@ def format_info(info: dict, w) -> str:
 BOUND_NAMES = {"lb0": "combinatorial bound", "node-cut": "node-cut bound", "node-mip": "node MIP bound",
                "bottleneck": "bottleneck-block MIP bound", "guess": "guessed-bottleneck MIP bound",
                "exact": "exact MIP bound", "lp-bottleneck": "bottleneck-block LP bound",
-               "lp-guess": "guessed-bottleneck LP bound", "lp-exact": "exact-MIP LP bound"}
+               "lp-guess": "guessed-bottleneck LP bound", "lp-exact": "exact-MIP LP bound",
+               "ideals": "exact DP over ideals"}
 
+def bound_name(method: str | None) -> str | None:
+    "The bound `method` in words ('node-cut' -> 'node-cut bound'); an unknown name as it is."
+    return BOUND_NAMES.get(method, method)
+
+# %% ../nbs/15_cli.ipynb #d315fd6e
 def bounds_json(bounds: dict) -> dict:
     "Each bound as JSON: a bound that proves nothing has a null value, not 0 (its status says why)."
     return {key: b.as_dict() for key, b in bounds.items()}
-
-def infeasibility(bounds: dict) -> str | None:
-    "The proof, in words, when some bound shows that no split fits the memory cap; else None."
-    proof = next((b for b in bounds.values() if b.status == "infeasible"), None)
-    if proof is None: return None
-    return f"infeasible: {proof.message} (proved by the {BOUND_NAMES.get(proof.method, proof.method)})"
 
 def best_of(bounds_js: dict):
     "(value, method) of the largest bound in a `bounds_json` dict; (0.0, None) when there is none."
     values = [(b["value"], k) for k, b in bounds_js.items() if b["value"] is not None]
     return max(values, default=(0.0, None))
 
+def infeasibility(bounds: dict) -> str | None:
+    "The proof, in words, when some bound shows that no split fits the memory cap; else None."
+    proof = next((b for b in bounds.values() if b.status == "infeasible"), None)
+    if proof is None: return None
+    return f"infeasible: {proof.message} (proved by the {bound_name(proof.method)})"
+
 # %% ../nbs/15_cli.ipynb #c0a11a22
-def _fewer_stages(w, cm, part, k: int, bottleneck: float, lower: float, method: str | None) -> str | None:
-    "Why fewer than k stages were used, from the numbers; None when all k were used."
-    from pipeline_nb.graph import Contracted
-    costs = part.breakdown(cm)
-    used = len(costs)
-    if used >= k: return None
-    head = f"{used} of {k} stages used: "
-    blocks = Contracted(w.graph).n
-    if used >= blocks: return head + f"the graph has only {blocks} blocks"
-    g, u = w.graph, w.units
-    if lower > 0 and bottleneck <= lower * (1 + 1e-6):
-        why = f"the bottleneck equals the {BOUND_NAMES.get(method, method)}, so no split is better"
-    else: why = "no split into more stages that this search tried was better"
-    worst = max(range(used), key=lambda s: costs[s].cost)
+def _cut_inside(workload, cost_model, part, costs: list) -> str:
+    "What one more cut inside the bottleneck stage would cost, against its compute; '' when no edge is inside."
+    g, u = workload.graph, workload.units
+    worst = max(range(len(costs)), key=lambda s: costs[s].cost)
     inside = part.stage == worst
     internal = inside[g.src] & inside[g.dst]
-    if not internal.any(): return head + why
+    if not internal.any(): return ""
     smallest = float(min(g.size[v] for v in set(g.src[internal].tolist())))
-    comm, link = (cm.c_in + cm.c_out) * smallest, link_speed(cm, u)
-    t = u.label("time")
-    return (head + why + f"; a cut inside the bottleneck stage moves at least {_fmt(smallest, u.label('size'))} "
+    comm, link, t = (cost_model.c_in + cost_model.c_out) * smallest, link_speed(cost_model, u), u.label("time")
+    return (f"; a cut inside the bottleneck stage moves at least {_fmt(smallest, u.label('size'))} "
             f"(its smallest internal tensor): {_fmt(comm, t)} of communication{' at ' + link if link else ''}, "
             f"against {_fmt(costs[worst].work, t)} of compute in that stage")
 
+# %% ../nbs/15_cli.ipynb #22933e5c
+def _fewer_stages(workload, cost_model, part, k: int, bottleneck: float, lower: float,
+                  method: str | None) -> str | None:
+    "Why fewer than k stages were used, from the numbers; None when all k were used."
+    from pipeline_nb.graph import Contracted
+    costs = part.breakdown(cost_model)
+    used = len(costs)
+    if used >= k: return None
+    head = f"{used} of {k} stages used: "
+    blocks = Contracted(workload.graph).n
+    if used >= blocks: return head + f"the graph has only {blocks} blocks"
+    if lower > 0 and bottleneck <= lower * (1 + 1e-6):
+        why = f"the bottleneck equals the {bound_name(method)}, so no split is better"
+    else: why = "no split into more stages that this search tried was better"
+    return head + why + _cut_inside(workload, cost_model, part, costs)
+
+# %% ../nbs/15_cli.ipynb #60b00913
 def _budget(result, time_limit) -> str | None:
     "One line when the search ended before its budget."
     if result.stopped == "time_limit":
@@ -240,30 +298,39 @@ def _budget(result, time_limit) -> str | None:
     return None
 
 # %% ../nbs/15_cli.ipynb #c0a11a23
-def partition_report(w, k: int, cm,  # workload, stages, cost model
+def _stages_json(g, part, cost_model) -> list:
+    "One dict per non-empty stage: its node ids (and operator types, when the graph has them) and its costs."
+    fields = ("work", "param", "sizein", "sizeout", "overflow", "cost")
+    ops = g.meta.get("op_type") if isinstance(g.meta.get("op_type"), list) and len(g.meta["op_type"]) == g.n else None
+    return [dict(nodes=[str(g.names[v]) for v in nodes], **({"ops": [ops[v] for v in nodes]} if ops else {}),
+                 **{f: float(getattr(c, f)) for f in fields})
+            for nodes, c in zip(part.stages(), part.breakdown(cost_model))]
+
+def _gap_note(gap: float | None, method: str | None, solve_command: str) -> str | None:
+    "A gap above 1% may be the bound's fault: name the bound and the command that settles it."
+    if not (gap is not None and gap > 0.01 and solve_command): return None
+    return (f"the gap is measured against the {bound_name(method)}; "
+            f"`{solve_command}` proves stronger bounds and tells whether the split or the bound is weak")
+
+# %% ../nbs/15_cli.ipynb #ab62b90e
+def partition_report(workload, k: int, cost_model,  # workload, stages, cost model
                      result, bounds: dict,  # the `SearchResult`, and method -> `Bound`
                      time_limit: float | None = None,  # the search's limit (for the budget line)
                      solve_command: str = "") -> dict:  # the command that certifies this instance (for the gap line)
     "The JSON object of `partition --json` (and of `solve --json`, with more bounds)."
     from pipeline_nb.certificate import relative_gap
-    g, u, part, b = w.graph, w.units, result.partition, result.bottleneck
-    fields = ("work", "param", "sizein", "sizeout", "overflow", "cost")
-    ops = g.meta.get("op_type") if isinstance(g.meta.get("op_type"), list) and len(g.meta["op_type"]) == g.n else None
-    stages = [dict(nodes=[str(g.names[v]) for v in nodes], **({"ops": [ops[v] for v in nodes]} if ops else {}),
-                   **{f: float(getattr(c, f)) for f in fields}) for nodes, c in zip(part.stages(), part.breakdown(cm))]
-    bjs = bounds_json(bounds)
+    g, u, part, b = workload.graph, workload.units, result.partition, result.bottleneck
+    stages, bjs = _stages_json(g, part, cost_model), bounds_json(bounds)
     lower, lower_method = best_of(bjs)
     gap = relative_gap(b, lower)
-    notes = [_fewer_stages(w, cm, part, k, b, lower, lower_method), _budget(result, time_limit)]
-    if gap is not None and gap > 0.01 and solve_command:
-        notes.append(f"the gap is measured against the {BOUND_NAMES.get(lower_method, lower_method)}; "
-                     f"`{solve_command}` proves stronger bounds and tells whether the split or the bound is weak")
+    notes = [_fewer_stages(workload, cost_model, part, k, b, lower, lower_method), _budget(result, time_limit),
+             _gap_note(gap, lower_method, solve_command)]
+    search = dict(evaluations=result.evaluations, planned=result.planned, stopped=result.stopped or None,
+                  time_limit=time_limit)
     return dict(n=g.n, m=g.m, k=k, method=result.method, units=units_json(u), bottleneck=b,
                 throughput_per_second=u.per_second(b), lower_bound=lower, lower_bound_method=lower_method,
                 gap=gap, gap_status="ok" if gap is not None else "no positive lower bound", seconds=result.seconds,
-                search=dict(evaluations=result.evaluations, planned=result.planned, stopped=result.stopped or None,
-                            time_limit=time_limit),
-                stages_used=len(stages), bounds=bjs, notes=[x for x in notes if x],
+                search=search, stages_used=len(stages), bounds=bjs, notes=[x for x in notes if x],
                 assignment={str(x): int(s) for x, s in zip(g.names, part.stage)}, stages=stages)
 
 # %% ../nbs/15_cli.ipynb #6e54a44e
@@ -274,35 +341,46 @@ def _labels(stage: dict) -> list:
             for op, x in zip(ops or [None] * len(stage["nodes"]), stage["nodes"])]
 
 def _short(names: list, width: int = 28) -> str:
+    "`names` joined, cut to `width` characters with '...'."
     text = ", ".join(names)
     return text if len(text) <= width else text[: width - 3] + "..."
 
+# %% ../nbs/15_cli.ipynb #2b4b8721
 def _units_line(units: dict) -> str:
+    "The first line of every table: the unit of each column kind."
     time, size, param = (units[f] or f"{f} units" for f in ("time", "size", "param"))
     return f"times in {time}, tensor sizes in {size}, parameters in {param}"
 
-def format_report(r: dict) -> str:
-    "A stage table and the summary lines of a partition report."
-    u = r["units"]; t = u["time"] or "time units"
-    columns = ("work", "sizein", "sizeout", "param", "overflow", "cost")
+_COLUMNS = ("work", "sizein", "sizeout", "param", "overflow", "cost")
+
+def _stage_table(r: dict) -> list:
+    "The lines of the stage table of a partition report: units, header, rule, one row per stage."
     head = f"{'stage':>5} {'nodes':>6}  {'first nodes':<28}" + "".join(f" {c.removeprefix('size'):>11}"
-                                                                     for c in columns)
-    lines = [_units_line(u), head, "-" * len(head)]
+                                                                     for c in _COLUMNS)
+    lines = [_units_line(r["units"]), head, "-" * len(head)]
     for i, s in enumerate(r["stages"]):
-        cells = "".join(f" {s[c]:>11.5g}" for c in columns)
+        cells = "".join(f" {s[c]:>11.5g}" for c in _COLUMNS)
         lines.append(f"{i:>5} {len(s['nodes']):>6}  {_short(_labels(s)):<28}{cells}")
+    return lines
+
+# %% ../nbs/15_cli.ipynb #beb17ca4
+def _summary(r: dict) -> list:
+    "The bottleneck line and the lower-bound line of a partition report."
+    u = r["units"]; t = u["time"] or "time units"
     b, per_s = r["bottleneck"], r["throughput_per_second"]
     if per_s: rate = f"{per_s:.6g} inferences per second"
     else: rate = f"{1 / b:.6g} per {u['time'] or 'time unit'}" if b > 0 else "unbounded"
-    lines.append(f"bottleneck {b:.6g} {t} (throughput {rate}) with {r['stages_used']} of k = {r['k']} stages, "
-                 f"method {r['method']}, {r['seconds']:.2f} s")
-    if r["gap"] is None: lines.append("lower bound: none positive, so the gap is unknown")
-    else:
-        name = BOUND_NAMES.get(r["lower_bound_method"], r["lower_bound_method"])
-        gap = f"at most {100 * r['gap']:.2f}% above the optimum"
-        lines.append(f"lower bound {r['lower_bound']:.6g} {t} ({name}): {gap}")
-    return "\n".join(lines + r["notes"])
+    lines = [f"bottleneck {b:.6g} {t} (throughput {rate}) with {r['stages_used']} of k = {r['k']} stages, "
+             f"method {r['method']}, {r['seconds']:.2f} s"]
+    if r["gap"] is None: return lines + ["lower bound: none positive, so the gap is unknown"]
+    gap = "optimal" if r["gap"] == 0 else f"at most {100 * r['gap']:.2f}% above the optimum"
+    return lines + [f"lower bound {r['lower_bound']:.6g} {t} ({bound_name(r['lower_bound_method'])}): {gap}"]
 
+def format_report(r: dict) -> str:
+    "A stage table and the summary lines of a partition report."
+    return "\n".join(_stage_table(r) + _summary(r) + r["notes"])
+
+# %% ../nbs/15_cli.ipynb #9f0086ff
 def format_bounds(bjs: dict, units: dict, upper: float | None = None) -> str:
     "One line per bound: value (or — with the reason), LB/UB, status, seconds."
     t = units["time"] or "time units"
@@ -316,10 +394,13 @@ def format_bounds(bjs: dict, units: dict, upper: float | None = None) -> str:
 
 # %% ../nbs/15_cli.ipynb #b74236fb
 class _Parser(argparse.ArgumentParser):
+    "An `ArgumentParser` whose errors are one line, the problem and where to look, not a usage block."
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
+# %% ../nbs/15_cli.ipynb #099c29a7
 def _cost_flags(p):
+    "The flags that override the format's cost model."
     g = p.add_argument_group("cost model (defaults come from the file's format; values in the workload's own units "
                              "unless units are given)")
     g.add_argument("--bandwidth", type=rate, help="link between stages, e.g. 25GB/s, 2GiB/s, or a plain number in "
@@ -330,7 +411,9 @@ def _cost_flags(p):
     g.add_argument("--memory-limit", type=size, help="parameters a stage holds before paying overflow, e.g. 80GiB")
     g.add_argument("--memory-cap", type=size, help="hard cap on a stage's parameters, e.g. 80GiB")
 
-def _graph_args(p, k=True):
+# %% ../nbs/15_cli.ipynb #9b6064eb
+def _graph_args(p, k=True):  # k: the command takes a required -k
+    "The graph argument, --device, -k and --json."
     p.add_argument("graph", help="graph file (pipeline_nb JSON, dnn-partitioning JSON, PipeDream graph.txt, REGAL "
                    ".pbtxt), .onnx model, or registry name such as onnx/resnet50 or gen/layered-1000-seed0")
     p.add_argument("--device", metavar="DEVICE", help="device preset that costs an ONNX model or a generated family, "
@@ -339,6 +422,7 @@ def _graph_args(p, k=True):
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 def _bound_flags(p, default_methods):
+    "The time limits and the bound methods."
     from pipeline_nb.mip import BOUNDS
     p.add_argument("--time-limit", type=seconds, default=60.0, help="seconds for the whole command (default 60)")
     p.add_argument("--mip-time-limit", type=seconds, default=60.0, help="seconds per MIP (default 60)")
@@ -350,12 +434,13 @@ def _info(p): _graph_args(p, k=False)
 
 def _partition(p):
     _graph_args(p); _cost_flags(p)
-    p.add_argument("--method", default="brkga-10000",
-                   help="slice, random-N, brkga-N (N a square) or brkga-PxG (default brkga-10000)")
+    p.add_argument("--method", default="auto", help="auto, slice, random-N, brkga-N (N a square) or brkga-PxG; "
+                   "auto (the default): the exact split of the ideal DP when the graph has few ideals, else brkga-10000")
     p.add_argument("--seed", type=integer(0), default=0, help="random seed, an integer >= 0 (default 0)")
     p.add_argument("--time-limit", type=seconds, default=60.0,
                    help="seconds for the search (default 60); the cheap bounds take at most a tenth of it more")
 
+# %% ../nbs/15_cli.ipynb #01ac56eb
 def _bound(p):
     from pipeline_nb.mip import DEFAULT_METHODS
     _graph_args(p); _cost_flags(p); _bound_flags(p, DEFAULT_METHODS)
@@ -389,6 +474,7 @@ def _experiment(p):
                    "default: a LocalCluster)")
     p.add_argument("--n-jobs", type=integer(1), help="cells run at once (default: the config's, else all cores)")
 
+# %% ../nbs/15_cli.ipynb #13891847
 def _split(p):
     p.add_argument("graph", help=".onnx model to split")
     p.add_argument("-k", type=integer(1), required=True, help="number of pipeline stages (>= 1)")
@@ -412,6 +498,7 @@ COMMANDS = {"info": ("sizes, totals, units and cost model of a graph, explained"
             "experiment": ("run a study of graphs x k x methods from a TOML config, resumable; print its report",
                            _experiment)}
 
+# %% ../nbs/15_cli.ipynb #e937a5b7
 def parser(command: str | None = None) -> argparse.ArgumentParser:
     "The `pipeline-nb` parser; with `command`, only that command's arguments are built ('' builds none)."
     ap = _Parser(prog="pipeline-nb", description="Split a DNN computation graph into k pipeline stages with the "
@@ -437,6 +524,7 @@ def check_output(path: str):
 
 # %% ../nbs/15_cli.ipynb #da5f41f2
 def _methods(text: str) -> list:
+    "The bound methods of a comma-separated `--methods`, each checked against the registry."
     from pipeline_nb.mip import BOUNDS
     from pipeline_nb.graph import GraphError
     methods = [m.strip() for m in text.split(",") if m.strip()]
@@ -445,14 +533,16 @@ def _methods(text: str) -> list:
         raise GraphError(f"unknown bound method {unknown[0] if unknown else text!r} (known: {', '.join(BOUNDS)})")
     return methods
 
+# %% ../nbs/15_cli.ipynb #961d23a0
 def compile_notice(show: bool = True):  # False: say nothing (no person is watching stderr)
     "Say on stderr that the kernels are being compiled, when numba's disk cache does not hold them yet."
-    import pipeline_nb.graph, pipeline_nb.segments, pipeline_nb.slicing, pipeline_nb.brkga
-    modules = (pipeline_nb.graph, pipeline_nb.segments, pipeline_nb.slicing, pipeline_nb.brkga)
+    import pipeline_nb.graph, pipeline_nb.segments, pipeline_nb.slicing, pipeline_nb.brkga, pipeline_nb.ideals
+    modules = (pipeline_nb.graph, pipeline_nb.segments, pipeline_nb.slicing, pipeline_nb.brkga, pipeline_nb.ideals)
     kernels = [f for m in modules for f in vars(m).values() if hasattr(f, "py_func") and getattr(f, "_cache", None)]
     if show and pipeline_nb.slicing.kernels_cached(kernels) is False:
         print("pipeline-nb: compiling kernels (first run only)…", file=sys.stderr, flush=True)
 
+# %% ../nbs/15_cli.ipynb #b6564b9c
 def _solve_command(args) -> str:
     "The `pipeline-nb solve` command for the same graph, k and cost model."
     words = ["pipeline-nb", "solve", args.graph, "-k", str(args.k)] + (["--device", args.device] if args.device else [])
@@ -470,148 +560,216 @@ def _no_fit_hint(e, args) -> str:
                 f"which can prove that none does")
     return f"{e.fact}; that is no proof that no split fits: `{_solve_command(args)}` can prove it"
 
-def run_partition(args, w, cm, k: int, progress: bool) -> dict:
+# %% ../nbs/15_cli.ipynb #6da36e9d
+def _cheap_bounds(workload, k: int, cost_model, limit: float | None) -> dict:
+    "Combinatorial, node-cut and ideal-DP bounds (each in a tenth of `limit`, the DP within 1 s); infeasible: raise."
     from pipeline_nb.bounds import lb0, node_cut
-    from pipeline_nb.brkga import partition
-    from pipeline_nb.graph import GraphError
-    limit = args.time_limit
-    bounds = {"lb0": lb0(w.graph, k, cm)}
-    bounds["node-cut"] = node_cut(w.graph, k, cm, time_limit=None if limit is None else limit / 10)
+    from pipeline_nb.graph import Contracted, GraphError, diamond
+    from pipeline_nb.ideals import ideals_bound
+    ideals_bound(diamond(), 2, cost_model)  # loads (or compiles) the DP's kernels before its time box starts
+    q, share = Contracted(workload.graph), None if limit is None else limit / 10
+    bounds = {"lb0": lb0(q, k, cost_model), "node-cut": node_cut(q, k, cost_model, time_limit=share)}
+    bounds["ideals"] = ideals_bound(q, k, cost_model, time_limit=min(share or 1.0, 1.0))
     if (proof := infeasibility(bounds)): raise GraphError(proof)
-    target = max(b.value for b in bounds.values() if b.proven) * (1 + 1e-6)  # within 1e-6 of a bound: optimal
-    compile_notice(progress)
-    r = partition(w.graph, k, cm, args.method, args.seed, limit, target=target, progress=progress)
-    return partition_report(w, args.k, cm, r, bounds, limit, _solve_command(args))
+    return bounds
 
-def run_bound(args, w, cm, k: int, progress: bool) -> dict:
+# %% ../nbs/15_cli.ipynb #3b0dffc0
+def _exact_split(bounds: dict, cost_model):
+    "The optimal split of the ideal DP as a `SearchResult` (method `ideals`), or None when it did not find one."
+    from pipeline_nb.slicing import SearchResult
+    b = bounds.get("ideals")
+    if b is None or b.status != "optimal" or b.partition is None: return None
+    return SearchResult(b.partition, b.partition.bottleneck(cost_model), "ideals", b.seconds)
+
+# %% ../nbs/15_cli.ipynb #653dc9ba
+def run_partition(args, workload, cost_model, k: int, progress: bool) -> dict:
+    "The `partition` report: cheap bounds, then the search with the best of them as its target."
+    from pipeline_nb.brkga import partition
+    compile_notice(progress)
+    bounds = _cheap_bounds(workload, k, cost_model, args.time_limit)
+    target = max(b.value for b in bounds.values() if b.proven) * (1 + 1e-6)  # within 1e-6 of a bound: optimal
+    r = _exact_split(bounds, cost_model) if args.method == "auto" else None
+    if r is None:
+        r = partition(workload.graph, k, cost_model, "brkga-10000" if args.method == "auto" else args.method,
+                      args.seed, args.time_limit, target=target, progress=progress)
+    return partition_report(workload, args.k, cost_model, r, bounds, args.time_limit, _solve_command(args))
+
+# %% ../nbs/15_cli.ipynb #adda4400
+def run_bound(args, workload, cost_model, k: int, progress: bool) -> dict:
+    "The `bound` report: the bounds asked for, the best of them, or the proof that nothing fits."
     from pipeline_nb.mip import compute_bounds
     compile_notice(progress)
-    bounds = compute_bounds(w.graph, k, cm, _methods(args.methods), mip_time_limit=args.mip_time_limit,
+    bounds = compute_bounds(workload.graph, k, cost_model, _methods(args.methods), mip_time_limit=args.mip_time_limit,
                             time_limit=args.time_limit, progress=progress)
     bjs = bounds_json(bounds)
     lower, method = best_of(bjs)
     if (proof := infeasibility(bounds)):
-        return dict(k=args.k, units=units_json(w.units), lower_bound=None, lower_bound_method=None, bounds=bjs,
+        return dict(k=args.k, units=units_json(workload.units), lower_bound=None, lower_bound_method=None, bounds=bjs,
                     infeasible=True, notes=[proof])
-    return dict(k=args.k, units=units_json(w.units), lower_bound=lower, lower_bound_method=method, bounds=bjs,
+    return dict(k=args.k, units=units_json(workload.units), lower_bound=lower, lower_bound_method=method, bounds=bjs,
                 infeasible=False, notes=[])
 
-def run_solve(args, w, cm, k: int, progress: bool) -> dict:
+# %% ../nbs/15_cli.ipynb #315919cc
+def run_solve(args, workload, cost_model, k: int, progress: bool) -> dict:
+    "The `solve` report: the certificate's partition report with its verdict, or its bounds when no split was found."
     from pipeline_nb.certificate import solve
     compile_notice(progress)
-    cert = solve(w.graph, k, cm, args.time_limit, args.target_gap, args.mip_time_limit, _methods(args.methods),
-                 args.seed, progress, w.units)
+    cert = solve(workload.graph, k, cost_model, args.time_limit, args.target_gap, args.mip_time_limit,
+                 _methods(args.methods), args.seed, progress, workload.units)
     extra = dict(verdict=cert.verdict(), limited_by=cert.limited_by or None, rounds=cert.rounds,
                  infeasible=cert.infeasible)
     if cert.result is None:  # no split found: proven infeasible, or none found and none proved impossible
-        return dict(k=args.k, units=units_json(w.units), bounds=bounds_json(cert.bounds), **extra)
-    return {**partition_report(w, args.k, cm, cert.result, cert.bounds, args.time_limit), **extra}
+        return dict(k=args.k, units=units_json(workload.units), bounds=bounds_json(cert.bounds), **extra)
+    return {**partition_report(workload, args.k, cost_model, cert.result, cert.bounds, args.time_limit), **extra}
 
 # %% ../nbs/15_cli.ipynb #24ac1a83
-def read_assignment(args, w):
-    "The split to certify: from --assignment, else the graph's PipeDream stage_id, as a normalised `Partition`."
-    import numpy as np
-    from pipeline_nb.graph import GraphError, Partition
-    if args.assignment:
-        try: data = json.loads(Path(args.assignment).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
-            raise GraphError(f"{args.assignment}: cannot read the assignment: {e}") from None
-        data = data.get("assignment", data) if isinstance(data, dict) else data
-    else: data = w.graph.meta.get("stage_id")
+def _assignment_data(args, workload):
+    "The {node: stage} object to certify, as read (not yet checked); `args.assignment` names its file."
+    from pipeline_nb.graph import GraphError
+    if not args.assignment: return workload.graph.meta.get("stage_id")
+    try: data = json.loads(Path(args.assignment).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise GraphError(f"{args.assignment}: cannot read the assignment: {e}") from None
+    return data.get("assignment", data) if isinstance(data, dict) else data
+
+# %% ../nbs/15_cli.ipynb #2b0d34d0
+def _check_assignment(data, names: list, where: str) -> dict:
+    "`data` as {node name: stage}, refused unless it is a non-empty object naming every node once, stages >= 0."
+    from pipeline_nb.graph import GraphError
     if not isinstance(data, dict) or not data:
-        raise GraphError(f"{args.assignment or args.graph}: "
-                         "no assignment (a JSON object node -> stage, or a profile with stage_id)")
-    unknown = [x for x in data if str(x) not in {str(n) for n in w.graph.names}]
-    missing = [n for n in w.graph.names if str(n) not in {str(x) for x in data}]
+        raise GraphError(f"{where}: no assignment (a JSON object node -> stage, or a profile with stage_id)")
+    unknown = [x for x in data if str(x) not in {str(n) for n in names}]
+    missing = [n for n in names if str(n) not in {str(x) for x in data}]
     if unknown or missing:
-        raise GraphError(f"{args.assignment or args.graph}: "
-                         + (f"unknown node {unknown[0]!r}" if unknown else f"no stage for node {missing[0]!r}"))
+        problem = f"unknown node {unknown[0]!r}" if unknown else f"no stage for node {missing[0]!r}"
+        raise GraphError(f"{where}: {problem}")
     by_name = {str(x): s for x, s in data.items()}
     if any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in by_name.values()):
-        raise GraphError(f"{args.assignment or args.graph}: stages must be integers >= 0")
-    stage = np.unique([by_name[str(n)] for n in w.graph.names], return_inverse=True)[1].reshape(-1)
-    return Partition(w.graph, stage, max(args.k or 0, int(stage.max()) + 1)).validate()
+        raise GraphError(f"{where}: stages must be integers >= 0")
+    return by_name
+
+# %% ../nbs/15_cli.ipynb #2c303753
+def read_assignment(args, workload):
+    "The split to certify: from --assignment, else the graph's PipeDream stage_id, as a normalised `Partition`."
+    import numpy as np
+    from pipeline_nb.graph import Partition
+    by_name = _check_assignment(_assignment_data(args, workload), workload.graph.names, args.assignment or args.graph)
+    stage = np.unique([by_name[str(n)] for n in workload.graph.names], return_inverse=True)[1].reshape(-1)
+    return Partition(workload.graph, stage, max(args.k or 0, int(stage.max()) + 1)).validate()
 
 # %% ../nbs/15_cli.ipynb #db9d628b
-def run_certify(args, w, cm, k: int, progress: bool) -> dict:
+def run_certify(args, workload, cost_model, k: int, progress: bool) -> dict:
+    "The `certify` report: the given split's partition report against proven bounds, and a better split if found."
     from pipeline_nb.slicing import SearchResult
     from pipeline_nb.certificate import certify
-    given = read_assignment(args, w)
+    given = read_assignment(args, workload)
     compile_notice(progress)
-    cert = certify(w, given.k, given, cm, _methods(args.methods), args.time_limit, args.mip_time_limit, 0.0, progress)
-    mine = SearchResult(given.normalized(), given.bottleneck(cm), "given", 0.0)
-    report = partition_report(w, given.k, cm, mine, cert.bounds)
+    cert = certify(workload, given.k, given, cost_model, _methods(args.methods), args.time_limit, args.mip_time_limit,
+                   0.0, progress)
+    mine = SearchResult(given.normalized(), given.bottleneck(cost_model), "given", 0.0)
+    report = partition_report(workload, given.k, cost_model, mine, cert.bounds)
     if cert.result.bottleneck < mine.bottleneck:
         report["notes"].append(
             f"a better split exists: the exact MIP found one of bottleneck {cert.result.bottleneck:.6g}")
     return {**report, "infeasible": False}
 
+# %% ../nbs/15_cli.ipynb #24fb8c7e
 def run_split(args) -> dict:
+    "The manifest of `split`: one ONNX model per stage, written to `args.out`."
     from pipeline_nb.export import split_command
     return split_command(args.graph, args.k, args.out, args.device, args.method, args.seed, args.time_limit,
                          args.target_gap, args.replace)
 
-# %% ../nbs/15_cli.ipynb #c0a11a51
-def _nonempty(w, path):
-    "`w`, unless its graph has no nodes (nothing to split, and no number to report)."
-    from pipeline_nb.graph import GraphError
-    if w.graph.n == 0: raise GraphError(f"{path}: the graph has no nodes")
-    return w
+def _split_summary(manifest: dict, out: str) -> str:
+    "The one line `split` prints without --json."
+    c = manifest["certificate"]
+    gap = "gap unknown" if c.get("gap") is None else f"at most {100 * c['gap']:.2f}% above the optimum"
+    return f"{len(manifest['stages'])} stage models and manifest.json in {out}: " \
+           f"bottleneck {c['bottleneck']:.6g} {manifest['units']['time'] or 'time units'}, {gap}"
 
-def run(args) -> dict | str:
-    "Carry out one parsed command; the JSON object or the text to print."
+# %% ../nbs/15_cli.ipynb #e9599853
+def run_study(args) -> str:
+    "The report of `experiment`; an error in the config names the config file."
+    from pipeline_nb.experiments import experiment_main
+    from pipeline_nb.graph import GraphError
+    backend = args.backend or ("dask" if args.scheduler else "local")
+    try: return experiment_main(args.config, backend, args.scheduler, args.n_jobs, progress=sys.stderr.isatty())
+    except GraphError as e:
+        if str(args.config) in str(e): raise
+        raise GraphError(f"{args.config}: {e}") from None
+
+# %% ../nbs/15_cli.ipynb #c0a11a51
+def _nonempty(workload, path):
+    "`workload`, unless its graph has no nodes (nothing to split, and no number to report)."
+    from pipeline_nb.graph import GraphError
+    if workload.graph.n == 0: raise GraphError(f"{path}: the graph has no nodes")
+    return workload
+
+def run_convert(args) -> dict:
+    "Write the graph in the project's JSON format (after checking the output path); what was written."
+    check_output(args.output)
+    workload = _nonempty(read_workload(args.graph, args.device), args.graph)
+    from pipeline_nb.io import save_json
+    save_json(workload, args.output)
+    return dict(output=args.output, **graph_info(workload))
+
+# %% ../nbs/15_cli.ipynb #2e8c431c
+def usable_stages(k: int | None, g) -> int:  # k: stages asked for (None: as many as there are blocks)
+    "`k` capped at the number of blocks of `g` (at least 1)."
     from pipeline_nb.graph import Contracted
+    blocks = Contracted(g).n
+    return min(k or blocks, max(blocks, 1))
+
+# %% ../nbs/15_cli.ipynb #bda7e51c
+def command_report(args, workload) -> dict:
+    "The JSON report of `partition`, `bound`, `solve` or `certify` on `workload`."
+    from pipeline_nb.graph import GraphError
     from pipeline_nb.slicing import NoFit
-    if args.command == "experiment":
-        from pipeline_nb.experiments import experiment_main
-        backend = args.backend or ("dask" if args.scheduler else "local")
-        from pipeline_nb.graph import GraphError
-        try: return experiment_main(args.config, backend, args.scheduler, args.n_jobs, progress=sys.stderr.isatty())
-        except GraphError as e:
-            if str(args.config) in str(e): raise
-            raise GraphError(f"{args.config}: {e}") from None
-    if args.command == "split":
-        manifest = run_split(args)
-        if args.json: return manifest
-        c = manifest["certificate"]
-        gap = "gap unknown" if c.get("gap") is None else f"at most {100 * c['gap']:.2f}% above the optimum"
-        return f"{len(manifest['stages'])} stage models and manifest.json in {args.out}: " \
-               f"bottleneck {c['bottleneck']:.6g} " \
-               f"{manifest['units']['time'] or 'time units'}, {gap}"
-    if args.command == "convert":
-        check_output(args.output)
-        w = _nonempty(read_workload(args.graph, args.device), args.graph)
-        from pipeline_nb.io import save_json
-        save_json(w, args.output)
-        return dict(output=args.output, **graph_info(w))
-    w = _nonempty(read_workload(args.graph, args.device), args.graph)
-    if args.command == "info":
-        info = graph_info(w)
-        return info if args.json else format_info(info, w)
-    cm = cost_model_from(args, w)
-    k = min(args.k or Contracted(w.graph).n, max(Contracted(w.graph).n, 1))  # more stages than blocks cannot be used
+    cost_model = cost_model_from(args, workload)
+    k = usable_stages(args.k, workload.graph)
     progress = sys.stderr.isatty()  # bars and notices are for a person watching
-    command = {"partition": run_partition, "bound": run_bound, "solve": run_solve, "certify": run_certify}[args.command]
-    try: report = command(args, w, cm, k, progress)
-    except NoFit as e:
-        from pipeline_nb.graph import GraphError
-        raise GraphError(_no_fit_hint(e, args)) from None
+    command = {"partition": run_partition, "bound": run_bound, "solve": run_solve, "certify": run_certify}
+    try: report = command[args.command](args, workload, cost_model, k, progress)
+    except NoFit as e: raise GraphError(_no_fit_hint(e, args)) from None
     if args.k and k < args.k:
         report.setdefault("notes", []).insert(0, f"k = {args.k} is more than the graph's {k} blocks: "
                                                  f"at most {k} stages can be used")
-    if args.json: return report
-    if args.command == "bound":
-        method, table = report["lower_bound_method"], format_bounds(report["bounds"], report["units"])
-        if report["infeasible"]: return "\n".join([table] + report["notes"])
-        best = f"best lower bound: {_fmt(report['lower_bound'], report['units']['time'] or 'time units')}"
-        best += f" ({BOUND_NAMES.get(method, method)})" if method else ""
-        return "\n".join([table, best] + report["notes"])
-    if args.command == "partition": return format_report(report)
-    if args.command == "certify":
+    return report
+
+# %% ../nbs/15_cli.ipynb #6663ec0b
+def _bound_text(report: dict) -> str:
+    "The `bound` table, then the best lower bound named (or the proof that nothing fits)."
+    method, table = report["lower_bound_method"], format_bounds(report["bounds"], report["units"])
+    if report["infeasible"]: return "\n".join([table] + report["notes"])
+    best = f"best lower bound: {_fmt(report['lower_bound'], report['units']['time'] or 'time units')}"
+    best += f" ({bound_name(method)})" if method else ""
+    return "\n".join([table, best] + report["notes"])
+
+# %% ../nbs/15_cli.ipynb #4e0fc01f
+def report_text(command: str, report: dict) -> str:
+    "The text form of the report of `command` (partition, bound, solve or certify)."
+    if command == "bound": return _bound_text(report)
+    if command == "partition": return format_report(report)
+    if command == "certify":
         return format_report(report) + "\n\n" + format_bounds(report["bounds"], report["units"], report["bottleneck"])
     table = format_bounds(report["bounds"], report["units"], report.get("bottleneck"))
     if "stages" not in report: return table + "\n" + report["verdict"]
     return format_report(report) + "\n\n" + table + "\n" + report["verdict"]
+
+# %% ../nbs/15_cli.ipynb #501ec124
+def run(args) -> dict | str:
+    "Carry out one parsed command; the JSON object or the text to print."
+    if args.command == "experiment": return run_study(args)
+    if args.command == "split":
+        manifest = run_split(args)
+        return manifest if args.json else _split_summary(manifest, args.out)
+    if args.command == "convert": return run_convert(args)
+    workload = _nonempty(read_workload(args.graph, args.device), args.graph)
+    if args.command == "info":
+        info = graph_info(workload)
+        return info if args.json else format_info(info, workload)
+    report = command_report(args, workload)
+    return report if args.json else report_text(args.command, report)
 
 # %% ../nbs/15_cli.ipynb #c0a11a60
 def strict_json(x):
@@ -622,33 +780,39 @@ def strict_json(x):
     if hasattr(x, "item") and not isinstance(x, (str, bytes)): return strict_json(x.item())  # numpy scalars
     return x
 
+# %% ../nbs/15_cli.ipynb #e05b7e29
 def _quiet_stdout():
     "Point stdout at /dev/null after the reader went away, so that the final flush cannot fail."
     try: os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except (OSError, ValueError, AttributeError): pass  # stdout is not a real file (e.g. captured in tests)
 
+def _run_and_print(args):
+    "Run the command and print its JSON object or text; solvers' own prints go to stderr while they run."
+    if args.command in ("bound", "solve", "certify", "split"):
+        from pipeline_nb.solver import stdout_redirected
+        with stdout_redirected(2): out = run(args)
+    else: out = run(args)
+    print(json.dumps(strict_json(out), allow_nan=False) if isinstance(out, dict) else out, flush=True)
+
+# %% ../nbs/15_cli.ipynb #b68df564
+def _failure(e: Exception) -> int:
+    "Say on stderr what went wrong (called while `e` is being handled); the exit code."
+    if isinstance(e, MemoryError):
+        print("pipeline-nb: error: out of memory (try a smaller k, population or graph)", file=sys.stderr); return 2
+    from pipeline_nb.graph import GraphError
+    if isinstance(e, (GraphError, OSError)): print(f"pipeline-nb: error: {e}", file=sys.stderr); return 2
+    if os.environ.get("PIPELINE_NB_DEBUG"): raise
+    print(f"pipeline-nb: internal error: {type(e).__name__}: {e} (PIPELINE_NB_DEBUG=1 shows where)", file=sys.stderr)
+    return 1
+
 # %% ../nbs/15_cli.ipynb #7615489c
-def main(argv=None) -> int:
+def main(argv=None) -> int:  # the arguments (default: the command line's)
     "Entry point of the `pipeline-nb` console script; returns the exit code."
     argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
     command = next((a for a in argv if not a.startswith("-")), "")
-    try:
-        args = parser(command if command in COMMANDS else "").parse_args(argv)
-        if args.command in ("bound", "solve", "certify", "split"):
-            from pipeline_nb.solver import stdout_redirected
-            with stdout_redirected(2): out = run(args)  # solvers' own prints go to stderr
-        else: out = run(args)
-        print(json.dumps(strict_json(out), allow_nan=False) if isinstance(out, dict) else out, flush=True)
+    try: _run_and_print(parser(command if command in COMMANDS else "").parse_args(argv))
     except SystemExit as e: return e.code if isinstance(e.code, int) else 2  # argparse: --help (0), bad argument (2)
     except BrokenPipeError: _quiet_stdout(); return 141
     except KeyboardInterrupt: print("pipeline-nb: interrupted", file=sys.stderr); return 130
-    except MemoryError:
-        print("pipeline-nb: error: out of memory (try a smaller k, population or graph)", file=sys.stderr); return 2
-    except Exception as e:
-        from pipeline_nb.graph import GraphError
-        if isinstance(e, (GraphError, OSError)): print(f"pipeline-nb: error: {e}", file=sys.stderr); return 2
-        if os.environ.get("PIPELINE_NB_DEBUG"): raise
-        print(f"pipeline-nb: internal error: {type(e).__name__}: {e} (PIPELINE_NB_DEBUG=1 shows where)",
-              file=sys.stderr)
-        return 1
+    except Exception as e: return _failure(e)
     return 0

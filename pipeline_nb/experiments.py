@@ -14,16 +14,8 @@ import numba
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
+from fastcore.basics import patch
 from tqdm.auto import tqdm
-
-import pipeline_nb
-from .graph import GraphError
-from .io import load, shared_data
-from .bounds import lb0
-from .brkga import parse_method, partition
-from .mip import BOUNDS, compute_bounds
-from .slicing import warm_up
-from .datasets import list_graphs, load_graph
 
 # %% auto #0
 __all__ = ['HARD_LIMIT', 'RESULTS', 'MANIFEST', 'MIPS', 'Experiment', 'parse_config', 'read_config', 'Cell', 'cells', 'run_cell',
@@ -31,8 +23,19 @@ __all__ = ['HARD_LIMIT', 'RESULTS', 'MANIFEST', 'MIPS', 'Experiment', 'parse_con
            'bound_table', 'ratio_table', 'improvement_table', 'search_table', 'report', 'plot_bounds', 'plot_gaps',
            'plot_times', 'experiment_main']
 
+# %% ../nbs/14_experiments.ipynb #5418adb0
+import pipeline_nb
+from .graph import GraphError
+from .io import load, shared_data, write_atomically
+from .bounds import lb0
+from .brkga import parse_method, partition
+from .mip import BOUNDS, compute_bounds
+from .slicing import warm_up
+from .datasets import list_graphs, load_graph
+
 # %% ../nbs/14_experiments.ipynb #a6ad8932
 def _fail(key: str, problem: str):
+    "Refuse the config: a `GraphError` naming the key and the problem."
     raise GraphError(f"config key {key!r}: {problem}")
 
 def _checked(table: dict, allowed: set, prefix: str = "") -> dict:
@@ -41,14 +44,16 @@ def _checked(table: dict, allowed: set, prefix: str = "") -> dict:
         if key not in allowed: _fail(prefix + key, f"unknown key (known: {', '.join(sorted(allowed))})")
     return table
 
+# %% ../nbs/14_experiments.ipynb #583fe048
 def _ints(value, key: str, low: int) -> tuple:
-    "A non-empty list of integers >= low."
+    "A non-empty list of integers >= low, without repeats."
     if not isinstance(value, list) or not value: _fail(key, f"expected a non-empty list of integers, got {value!r}")
     for i, x in enumerate(value):
         if isinstance(x, bool) or not isinstance(x, int) or x < low:
             _fail(f"{key}[{i}]", f"expected an integer >= {low}, got {x!r}")
     return tuple(dict.fromkeys(value))
 
+# %% ../nbs/14_experiments.ipynb #4f8bebae
 def _seconds(value, key: str, allow_none: bool = False):
     "A positive number of seconds (or None when allowed)."
     if value is None and allow_none: return None
@@ -65,26 +70,33 @@ def _strings(value, key: str) -> list:
 # %% ../nbs/14_experiments.ipynb #cc70d2d5
 _SHARED = ("dnn/", "pipedream/")
 
+def _check_generated(p: str, families: set, where: str):
+    "Refuse a generated graph's name that is not gen/FAMILY-N-seedS with a known family."
+    family, n, seed = (p[4:].split("-") + ["", ""])[:3]
+    if family not in families or not n.isdigit() or not seed.startswith("seed") or not seed[4:].isdigit():
+        _fail(where, f"expected gen/FAMILY-N-seedS with FAMILY one of {', '.join(sorted(families))}, got {p!r}")
+
+def _matches(p: str, known: list, families: set, where: str) -> list:
+    "The registry names `p` stands for: a pattern's matches, a generated graph's name, or a listed name."
+    if any(c in p for c in "*?["): return fnmatch.filter(known, p)
+    if p.startswith("gen/"): _check_generated(p, families, where); return [p]
+    return [p] if p in known else []
+
+# %% ../nbs/14_experiments.ipynb #dc6ed73b
 def _registry(patterns: list, key: str, notes: list) -> list:
-    "(name, None) for the registry names and patterns under `key`."
+    "(name, None) for the registry names and patterns under `key`; skipped shared graphs are added to `notes`."
     known = list_graphs()
     families = {name[4:].split("-")[0] for name in known if name.startswith("gen/")}
     out = []
     for i, p in enumerate(patterns):
-        if any(c in p for c in "*?["): found = fnmatch.filter(known, p)
-        elif p.startswith("gen/"):
-            family, n, seed = (p[4:].split("-") + ["", ""])[:3]
-            if family not in families or not n.isdigit() or not seed.startswith("seed") or not seed[4:].isdigit():
-                _fail(f"{key}[{i}]", f"expected gen/FAMILY-N-seedS with FAMILY one of {', '.join(sorted(families))}, "
-                                     f"got {p!r}")
-            found = [p]
-        else: found = [p] if p in known else []
+        found = _matches(p, known, families, f"{key}[{i}]")
         if not found and p.startswith(_SHARED) and shared_data() is None:
             notes.append(f"{key}[{i}] {p!r}: skipped, no shared data folder")
         elif not found: _fail(f"{key}[{i}]", f"{p!r} names no graph of list_graphs()")
         out += [(name, None) for name in found]
     return out
 
+# %% ../nbs/14_experiments.ipynb #5f85fdac
 def _files(patterns: list, key: str, base: Path) -> list:
     "(path as written, absolute path) of the files the globs under `key` match."
     out = []
@@ -94,6 +106,7 @@ def _files(patterns: list, key: str, base: Path) -> list:
         out += [(os.path.relpath(f, base), str(Path(f).resolve())) for f in found]
     return out
 
+# %% ../nbs/14_experiments.ipynb #e8a13c4d
 def _generated(tables, key: str) -> list:
     "Registry names of the generated families under `key`."
     if not isinstance(tables, list): _fail(key, "expected a list of tables {family, sizes, seeds}")
@@ -129,11 +142,14 @@ class Experiment:
 _TOP = {"name", "output", "k", "seeds", "n_jobs", "device", "graphs", "search", "bounds"}
 
 def _section(doc: dict, key: str, allowed: set) -> dict:
+    "The table `key` of the config (empty when absent), every key of it known."
     t = doc.get(key, {})
     if not isinstance(t, dict): _fail(key, "expected a table")
     return _checked(t, allowed, key + ".")
 
+# %% ../nbs/14_experiments.ipynb #3a5832d2
 def _methods(t: dict, key: str, check) -> tuple:
+    "The methods of section `t`, each passed to `check` (which raises a `GraphError` for an unknown one)."
     methods = _strings(t.get("methods", []), key)
     for i, m in enumerate(methods):
         try: check(m)
@@ -141,9 +157,36 @@ def _methods(t: dict, key: str, check) -> tuple:
     return tuple(dict.fromkeys(methods))
 
 def _bound_method(m):
+    "Refuse a name that is not a bound method."
     if m not in BOUNDS: raise GraphError(f"unknown bound method {m!r} (known: {', '.join(BOUNDS)})")
 
 # %% ../nbs/14_experiments.ipynb #3485664a
+def _graphs(g: dict, base: Path, notes: list) -> tuple:
+    "The (name, file) pairs of the `graphs` table, without repeats; refused when there is none."
+    names = _strings(g.get("names", []), "graphs.names") + _generated(g.get("generated", []), "graphs.generated")
+    files = _files(_strings(g.get("files", []), "graphs.files"), "graphs.files", base)
+    graphs = tuple(dict.fromkeys(_registry(names, "graphs.names", notes) + files))
+    if not graphs: _fail("graphs", "no graph to run" + (f" ({'; '.join(notes)})" if notes else ""))
+    return graphs
+
+def _incumbent(b: dict) -> str:
+    "The search method that gives the bound cells their start (default brkga-100)."
+    incumbent = b.get("incumbent", "brkga-100")
+    try: parse_method(incumbent)
+    except GraphError as e: _fail("bounds.incumbent", str(e))
+    return incumbent
+
+# %% ../nbs/14_experiments.ipynb #a40d3aa1
+def _check_scalars(doc: dict, s: dict):
+    "Refuse a name, output or device that is not a string, a stop_at_lb0 that is not a boolean, a bad n_jobs."
+    for key in ("name", "output", "device"):
+        if key in doc and not isinstance(doc[key], str): _fail(key, f"expected a string, got {doc[key]!r}")
+    if not isinstance(s.get("stop_at_lb0", False), bool): _fail("search.stop_at_lb0", "expected true or false")
+    n_jobs = doc.get("n_jobs", 1)
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or not (n_jobs >= 1 or n_jobs == -1):
+        _fail("n_jobs", f"expected an integer >= 1 or -1, got {n_jobs!r}")
+
+# %% ../nbs/14_experiments.ipynb #a4b34da6
 def parse_config(text: str,  # TOML
                  base: Path = Path("."),  # folder that relative paths start from
                  name: str = "experiment") -> Experiment:  # default name
@@ -154,29 +197,20 @@ def parse_config(text: str,  # TOML
     s = _section(doc, "search", {"methods", "time_limit", "stop_at_lb0"})
     b = _section(doc, "bounds", {"methods", "time_limit", "incumbent"})
     notes = []
-    names = _strings(g.get("names", []), "graphs.names") + _generated(g.get("generated", []), "graphs.generated")
-    files = _files(_strings(g.get("files", []), "graphs.files"), "graphs.files", base)
-    graphs = tuple(dict.fromkeys(_registry(names, "graphs.names", notes) + files))
-    if not graphs: _fail("graphs", "no graph to run" + (f" ({'; '.join(notes)})" if notes else ""))
+    graphs = _graphs(g, base, notes)
     search, bounds = _methods(s, "search.methods", parse_method), _methods(b, "bounds.methods", _bound_method)
     if not search and not bounds: _fail("search.methods", "no search method and no bound method: nothing to run")
-    incumbent = b.get("incumbent", "brkga-100")
-    try: parse_method(incumbent)
-    except GraphError as e: _fail("bounds.incumbent", str(e))
-    for key in ("name", "output", "device"):
-        if key in doc and not isinstance(doc[key], str): _fail(key, f"expected a string, got {doc[key]!r}")
-    if not isinstance(s.get("stop_at_lb0", False), bool): _fail("search.stop_at_lb0", "expected true or false")
-    n_jobs = doc.get("n_jobs", 1)
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or not (n_jobs >= 1 or n_jobs == -1):
-        _fail("n_jobs", f"expected an integer >= 1 or -1, got {n_jobs!r}")
+    incumbent = _incumbent(b)
+    _check_scalars(doc, s)
     name = doc.get("name", name)
     return Experiment(name, (base / doc.get("output", f"results/{name}")).resolve(), graphs,
                       _ints(doc.get("k"), "k", 1), _ints(doc.get("seeds", [0]), "seeds", 0),
                       search, _seconds(s.get("time_limit"), "search.time_limit", True), s.get("stop_at_lb0", False),
                       bounds, _seconds(b.get("time_limit", 60), "bounds.time_limit"), incumbent,
-                      n_jobs, doc.get("device"), tuple(notes), text)
+                      n_jobs=doc.get("n_jobs", 1), device=doc.get("device"), notes=tuple(notes), text=text)
 
-def read_config(path) -> Experiment:
+# %% ../nbs/14_experiments.ipynb #0e720189
+def read_config(path) -> Experiment:  # a TOML file
     "The study described by the TOML file at `path` (relative paths in it start from its folder)."
     path = Path(path)
     if not path.is_file(): raise GraphError(f"no config file {str(path)!r}")
@@ -197,14 +231,20 @@ class Cell:
     stop_at_lb0: bool = False  # search cells: stop at the combinatorial bound
     hard_limit: float | None = None  # seconds after which a study stops the cell
 
-    @property
-    def kind(self) -> str: return "bound" if self.method in BOUNDS else "search"
+# %% ../nbs/14_experiments.ipynb #b5270e2c
+@patch(as_prop=True)
+def kind(self: Cell) -> str:
+    "'bound' or 'search'."
+    return "bound" if self.method in BOUNDS else "search"
 
-    @property
-    def key(self) -> str:
-        how = f"start={self.incumbent}" if self.kind == "bound" else f"seed={self.seed}|stop={int(self.stop_at_lb0)}"
-        return f"{self.graph}|k={self.k}|{self.method}|{how}|limit={self.time_limit}|device={self.device}"
+# %% ../nbs/14_experiments.ipynb #906aad8f
+@patch(as_prop=True)
+def key(self: Cell) -> str:
+    "What identifies the cell's result in the results file."
+    how = f"start={self.incumbent}" if self.kind == "bound" else f"seed={self.seed}|stop={int(self.stop_at_lb0)}"
+    return f"{self.graph}|k={self.k}|{self.method}|{how}|limit={self.time_limit}|device={self.device}"
 
+# %% ../nbs/14_experiments.ipynb #859052fb
 HARD_LIMIT = (3.0, 30.0)  # a study stops a cell after 3 x its time limit + 30 s
 
 def cells(exp: Experiment) -> list[Cell]:
@@ -223,9 +263,12 @@ def cells(exp: Experiment) -> list[Cell]:
 # %% ../nbs/14_experiments.ipynb #8d241c08
 @functools.lru_cache(maxsize=4)
 def _workload(name: str, source: str | None, device: str | None):
+    "The cell's workload: its file, else its registry name (cached: a worker runs many cells of one graph)."
     return load(source) if source else load_graph(name, device=device)
 
+# %% ../nbs/14_experiments.ipynb #93c25651
 def _run_search(cell: Cell, graph, cm) -> dict:
+    "The result of a search cell: its bottleneck (value and ub) and how many generations it ran."
     target = lb0(graph, cell.k, cm).value if cell.stop_at_lb0 else 0.0
     t0 = time.perf_counter()
     r = partition(graph, cell.k, cm, cell.method, cell.seed or 0, time_limit=cell.time_limit, target=target, workers=1,
@@ -234,10 +277,12 @@ def _run_search(cell: Cell, graph, cm) -> dict:
     return dict(status="timeout" if late else "ok", message="stopped at the time limit" if late else "",
                 value=r.bottleneck, ub=r.bottleneck, evaluations=len(r.history))
 
+# %% ../nbs/14_experiments.ipynb #88b6c5d0
 _STATUS = {"optimal": "ok", "infeasible": "ok", "time_limit": "timeout", "no_bound": "timeout", "error": "error",
            "skipped": "skipped"}
 
 def _run_bound(cell: Cell, graph, cm) -> dict:
+    "The result of a bound cell: its lower bound (value) and the best split it knows (ub)."
     t0 = time.perf_counter()
     start = partition(graph, cell.k, cm, cell.incumbent, 0, time_limit=cell.time_limit, workers=1, progress=False)
     left = max(cell.time_limit - (time.perf_counter() - t0), 0.1)
@@ -246,12 +291,24 @@ def _run_bound(cell: Cell, graph, cm) -> dict:
     ub = min(start.bottleneck, b.partition.bottleneck(cm)) if b.partition is not None else start.bottleneck
     return dict(status=_STATUS[b.status], message=b.message, value=b.value, ub=ub, solver=b.solver)
 
+# %% ../nbs/14_experiments.ipynb #2ceacbd2
+def _now() -> str: return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+def _identity(cell: Cell) -> dict:
+    "The fields that say which cell a record is of."
+    return dict(key=cell.key, graph=cell.graph, k=cell.k, kind=cell.kind, method=cell.method, seed=cell.seed,
+                time_limit=cell.time_limit)
+
+def _stamp(t0: float) -> dict:
+    "Seconds since `t0`, package version, host and time of a record."
+    return dict(seconds=round(time.perf_counter() - t0, 4), version=pipeline_nb.__version__, host=platform.node(),
+                finished=_now())
+
 # %% ../nbs/14_experiments.ipynb #a2a7c4c5
 def run_cell(cell: Cell) -> dict:
     "Run one cell; the JSON-ready record of its result (never raises)."
     t0 = time.perf_counter()
-    row = dict(key=cell.key, graph=cell.graph, k=cell.k, kind=cell.kind, method=cell.method, seed=cell.seed,
-               time_limit=cell.time_limit)
+    row = _identity(cell)
     try:
         w = _workload(cell.graph, cell.source, cell.device)
         graph, cm = w.graph, w.cost_model
@@ -261,8 +318,7 @@ def run_cell(cell: Cell) -> dict:
         row.update(status="error", message=f"{type(e).__name__}: {e}")
     for key in ("value", "ub"):  # JSON has no infinity
         if key in row and not math.isfinite(row[key]): row[key] = None
-    return row | dict(seconds=round(time.perf_counter() - t0, 4), version=pipeline_nb.__version__,
-                      host=platform.node(), finished=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    return row | _stamp(t0)
 
 # %% ../nbs/14_experiments.ipynb #70c3cff7
 def _can_fork() -> bool:
@@ -272,14 +328,12 @@ def _can_fork() -> bool:
     except ValueError: return True  # no parallel kernel has run here yet
 
 def _cell_child(send, cell):
+    "The child's work: run the cell and send its record back."
     send.send(run_cell(cell))
 
-def _now() -> str: return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
 def _stopped(cell: Cell, status: str, message: str, t0: float) -> dict:
-    return dict(key=cell.key, graph=cell.graph, k=cell.k, kind=cell.kind, method=cell.method, seed=cell.seed,
-                time_limit=cell.time_limit, status=status, message=message, seconds=round(time.perf_counter() - t0, 4),
-                version=pipeline_nb.__version__, host=platform.node(), finished=_now())
+    "The record of a cell that gave no result (stopped, or its process lost)."
+    return _identity(cell) | dict(status=status, message=message) | _stamp(t0)
 
 # %% ../nbs/14_experiments.ipynb #2dac8c33
 def run_cell_guarded(cell: Cell) -> dict:
@@ -300,7 +354,7 @@ def run_cell_guarded(cell: Cell) -> dict:
 # %% ../nbs/14_experiments.ipynb #fc12e73b
 RESULTS, MANIFEST = "results.jsonl", "experiment.json"
 
-def read_results(folder) -> list[dict]:
+def read_results(folder) -> list[dict]:  # a study's results folder
     "The records in `folder`/results.jsonl, the last one per cell key (a cut last line is ignored)."
     path = Path(folder) / RESULTS
     if not path.exists(): return []
@@ -314,6 +368,7 @@ def read_results(folder) -> list[dict]:
         rows[row["key"]] = row
     return list(rows.values())
 
+# %% ../nbs/14_experiments.ipynb #a38599ef
 @contextlib.contextmanager
 def _appender(path: Path):
     "A function that appends one record as one durable line (after cutting off a partial last line)."
@@ -324,12 +379,7 @@ def _appender(path: Path):
             f.write(json.dumps(row) + "\n"); f.flush(); os.fsync(f.fileno())
         yield append
 
-# %% ../nbs/14_experiments.ipynb #d38abb9f
-def _write_atomic(path: Path, text: str):
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
+# %% ../nbs/14_experiments.ipynb #82edf93e
 def _record_run(exp: Experiment, backend: str, todo: int, done: int):
     "Add this run to the folder's manifest (config, version, notes, runs)."
     path = exp.output / MANIFEST
@@ -337,7 +387,7 @@ def _record_run(exp: Experiment, backend: str, todo: int, done: int):
     runs.append(dict(started=_now(), backend=backend, cells_to_run=todo, cells_done_before=done,
                      version=pipeline_nb.__version__, python=platform.python_version(), host=platform.node()))
     manifest = dict(name=exp.name, version=pipeline_nb.__version__, config=exp.text, notes=list(exp.notes), runs=runs)
-    _write_atomic(path, json.dumps(manifest, indent=1))
+    write_atomically(path, json.dumps(manifest, indent=1))
 
 # %% ../nbs/14_experiments.ipynb #4530fdd4
 def _worker_run_cell():
@@ -346,32 +396,55 @@ def _worker_run_cell():
     return experiments.run_cell_guarded
 
 def _local(todo: list, n_jobs: int):
+    "The records of the cells `todo`, as they finish, from `n_jobs` joblib processes (or this one)."
     if n_jobs == 1: yield from map(run_cell_guarded, todo)
     else:
         run = delayed(_worker_run_cell())
         yield from Parallel(n_jobs=n_jobs, return_as="generator_unordered")(run(c) for c in todo)
 
+# %% ../nbs/14_experiments.ipynb #043a0646
+def _dask_client(stack: contextlib.ExitStack, scheduler: str | None, n_jobs: int):
+    "A client of the cluster at `scheduler`, or of a LocalCluster of `n_jobs` processes; closed with `stack`."
+    import dask
+    from distributed import Client, LocalCluster
+    if scheduler is not None:
+        try: return stack.enter_context(Client(scheduler, timeout="20s"))
+        except (OSError, TimeoutError) as e:
+            raise GraphError(f"cannot reach the dask scheduler {scheduler!r}: {e}") from None
+    stack.enter_context(dask.config.set({"distributed.worker.daemon": False}))  # MIPs may fork a child
+    cluster = stack.enter_context(LocalCluster(n_workers=max(n_jobs, 1), threads_per_worker=1, processes=True,
+                                               dashboard_address=None))
+    return stack.enter_context(Client(cluster))
+
+# %% ../nbs/14_experiments.ipynb #20979c73
 def _dask(todo: list, scheduler: str | None, n_jobs: int):
+    "The records of the cells `todo`, as they finish on a Dask cluster; a lost worker's cell is an error."
     try:
-        import dask
-        from distributed import Client, LocalCluster, as_completed
+        import dask  # noqa: F401
+        from distributed import as_completed
     except ImportError:
         raise GraphError("backend 'dask' needs dask.distributed: pip install 'dask[distributed]'") from None
     with contextlib.ExitStack() as stack:
-        if scheduler is None:
-            stack.enter_context(dask.config.set({"distributed.worker.daemon": False}))  # MIPs may fork a child
-            cluster = stack.enter_context(LocalCluster(n_workers=max(n_jobs, 1), threads_per_worker=1, processes=True,
-                                                       dashboard_address=None))
-            client = stack.enter_context(Client(cluster))
-        else:
-            try: client = stack.enter_context(Client(scheduler, timeout="20s"))
-            except (OSError, TimeoutError) as e:
-                raise GraphError(f"cannot reach the dask scheduler {scheduler!r}: {e}") from None
+        client = _dask_client(stack, scheduler, n_jobs)
         futures = {client.submit(_worker_run_cell(), c, pure=False): c for c in todo}
         for future in as_completed(futures):
             try: yield future.result()
             except Exception as e:  # a worker lost: the cell is recorded as failed
                 yield _stopped(futures[future], "error", f"{type(e).__name__}: {e}", time.perf_counter())
+
+# %% ../nbs/14_experiments.ipynb #9ed5d14c
+def _todo(exp: Experiment, done: dict, limit: int | None, retry_errors: bool) -> list:
+    "The cells of `exp` still to run, given the records `done` (key -> record)."
+    todo = [c for c in cells(exp) if c.key not in done or (retry_errors and done[c.key].get("status") == "error")]
+    return todo[:limit] if limit is not None else todo
+
+def _store(results, exp: Experiment, todo: list, progress: bool):
+    "Append each record of `results` to the study's results file as it arrives, with a progress bar."
+    bar = tqdm(total=len(todo), desc=exp.name, unit="cell", disable=not progress)
+    with _appender(exp.output / RESULTS) as append, bar:
+        for row in results:
+            append(row); bar.update()
+            bar.set_postfix_str(f"{row['graph']} k={row['k']} {row['method']}: {row['status']}", refresh=False)
 
 # %% ../nbs/14_experiments.ipynb #a0e5e365
 def run_experiment(config,  # a config file, or an `Experiment`
@@ -386,22 +459,16 @@ def run_experiment(config,  # a config file, or an `Experiment`
     if backend not in ("local", "dask"): raise GraphError(f"unknown backend {backend!r}: use local or dask")
     exp.output.mkdir(parents=True, exist_ok=True)
     done = {r["key"]: r for r in read_results(exp.output)}
-    todo = [c for c in cells(exp) if c.key not in done or (retry_errors and done[c.key].get("status") == "error")]
-    todo = todo[:limit] if limit is not None else todo
+    todo = _todo(exp, done, limit, retry_errors)
     if todo: _record_run(exp, backend, len(todo), len(done))  # a run with nothing to do leaves the folder as it was
     jobs = n_jobs or exp.n_jobs
-    results = _local(todo, jobs) if backend == "local" else _dask(todo, scheduler, jobs)
-    bar = tqdm(total=len(todo), desc=exp.name, unit="cell", disable=not progress)
-    with _appender(exp.output / RESULTS) as append, bar:
-        for row in results:
-            append(row); bar.update()
-            bar.set_postfix_str(f"{row['graph']} k={row['k']} {row['method']}: {row['status']}", refresh=False)
+    _store(_local(todo, jobs) if backend == "local" else _dask(todo, scheduler, jobs), exp, todo, progress)
     df = results_frame(exp)
     if progress: print(summary(df), file=sys.stderr)
     return df
 
 # %% ../nbs/14_experiments.ipynb #4e8a29a0
-def results_frame(config) -> pd.DataFrame:
+def results_frame(config) -> pd.DataFrame:  # a config file, or an `Experiment`
     "The stored results of a study's cells (one row per cell done), as a DataFrame."
     exp = config if isinstance(config, Experiment) else read_config(config)
     wanted = {c.key for c in cells(exp)}
@@ -409,7 +476,8 @@ def results_frame(config) -> pd.DataFrame:
     columns = ["graph", "k", "kind", "method", "seed", "status", "value", "ub", "seconds", "message"]
     return pd.DataFrame(rows, columns=list(dict.fromkeys(columns + [c for r in rows for c in r])))
 
-def summary(df: pd.DataFrame) -> str:
+# %% ../nbs/14_experiments.ipynb #56db6de9
+def summary(df: pd.DataFrame) -> str:  # results, as `results_frame` gives them
     "Cells by status, time spent, and the first failures."
     counts = df.status.value_counts()
     lines = [f"{len(df)} cells: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok", "timeout", "error", "skipped")),
@@ -423,7 +491,7 @@ def summary(df: pd.DataFrame) -> str:
 # %% ../nbs/14_experiments.ipynb #666febc0
 MIPS = ("lb0", "bottleneck", "guess", "exact")  # the paper's bounds: the combinatorial one and its three MIPs
 
-def instances(df: pd.DataFrame) -> pd.DataFrame:
+def instances(df: pd.DataFrame) -> pd.DataFrame:  # results, as `results_frame` gives them
     "One row per (graph, k): UB, the lower bound of every bound method, mips and best."
     ok = df[df.status.isin(["ok", "timeout"])]
     table = ok.groupby(["graph", "k"]).ub.min().to_frame()
@@ -435,7 +503,8 @@ def instances(df: pd.DataFrame) -> pd.DataFrame:
     if present: table["best"] = table[present].max(axis=1)
     return table
 
-def geomean(x) -> float:
+# %% ../nbs/14_experiments.ipynb #c2c6dbfd
+def geomean(x) -> float:  # numbers; the positive, finite ones count
     "Geometric mean of the positive, finite entries (NaN when there are none)."
     x = np.asarray(x, dtype=float)
     x = x[np.isfinite(x) & (x > 0)]
@@ -443,9 +512,10 @@ def geomean(x) -> float:
 
 # %% ../nbs/14_experiments.ipynb #d2f3ff33
 def _bound_columns(table: pd.DataFrame) -> list:
+    "The bound methods of `table`, in the registry's order, then mips and best."
     return [m for m in (*BOUNDS, "mips", "best") if m in table]
 
-def bound_table(df: pd.DataFrame) -> pd.DataFrame:
+def bound_table(df: pd.DataFrame) -> pd.DataFrame:  # results, as `results_frame` gives them
     "Geometric mean of LB / UB per k (rows) and bound method (columns)."
     t = instances(df)
     ratios = t[_bound_columns(t)].div(t.ub, axis=0)
@@ -453,12 +523,13 @@ def bound_table(df: pd.DataFrame) -> pd.DataFrame:
     out.insert(0, "instances", t.groupby(level="k").size())
     return out
 
-def ratio_table(df: pd.DataFrame) -> pd.DataFrame:
+# %% ../nbs/14_experiments.ipynb #dea63c55
+def ratio_table(df: pd.DataFrame) -> pd.DataFrame:  # results, as `results_frame` gives them
     "Approximation ratio UB / LB certified, geometric mean per k and bound method."
     t = bound_table(df)
     return pd.concat([t[["instances"]], 1 / t.drop(columns="instances")], axis=1)
 
-def improvement_table(df: pd.DataFrame) -> pd.DataFrame:
+def improvement_table(df: pd.DataFrame) -> pd.DataFrame:  # results, as `results_frame` gives them
     "How much the MIP bounds (and the best bound) raise the combinatorial bound lb0: geometric mean of LB / lb0 per k."
     t = instances(df)
     if "lb0" not in t: raise GraphError("the improvement over lb0 needs the bound method lb0 in the study")
@@ -467,25 +538,36 @@ def improvement_table(df: pd.DataFrame) -> pd.DataFrame:
 
 # %% ../nbs/14_experiments.ipynb #6dafbaad
 def _budget(method: str) -> int | None:
+    "The evaluations a search method may make (brkga-20x5: 100); None for slice, which has no budget."
     kind, *budget = parse_method(method)
     return None if kind == "slice" else math.prod(budget)
 
-def search_table(df: pd.DataFrame) -> pd.DataFrame:
-    "BRKGA against random orders at equal budget: bottleneck / UB (geometric mean) and wins, per budget and k."
+def _searches(df: pd.DataFrame) -> pd.DataFrame:
+    "The search cells with a result, with their bottleneck / UB, budget and family (random, brkga, ...)."
     ub = instances(df).ub
     s = df[(df.kind == "search") & df.status.isin(["ok", "timeout"])].copy()
     s["ratio"] = s.value.to_numpy() / ub.reindex(pd.MultiIndex.from_frame(s[["graph", "k"]])).to_numpy()
     s["budget"], s["family"] = s.method.map(_budget), s.method.str.split("-").str[0]
-    rows = []
-    for (budget, k), part in s[s.family.isin(["random", "brkga"])].groupby(["budget", "k"]):
-        wide = part.pivot_table(index=["graph", "seed"], columns="family", values="value", aggfunc="min")
-        if {"random", "brkga"} - set(wide): continue
-        wide = wide.dropna()
-        close = np.isclose(wide.brkga, wide.random, rtol=1e-9, atol=0)
-        ratios = part.groupby("family").ratio.agg(geomean)
-        rows.append(dict(budget=budget, k=k, runs=len(wide), random=ratios["random"], brkga=ratios["brkga"],
-                         brkga_better=int(((wide.brkga < wide.random) & ~close).sum()), equal=int(close.sum()),
-                         random_better=int(((wide.random < wide.brkga) & ~close).sum())))
+    return s
+
+# %% ../nbs/14_experiments.ipynb #47cdf31a
+def _compare(budget: int, k: int, part: pd.DataFrame) -> dict | None:
+    "One row of `search_table`: random against BRKGA on the runs of `part`; None when one family is missing."
+    wide = part.pivot_table(index=["graph", "seed"], columns="family", values="value", aggfunc="min")
+    if {"random", "brkga"} - set(wide): return None
+    wide = wide.dropna()
+    close = np.isclose(wide.brkga, wide.random, rtol=1e-9, atol=0)
+    ratios = part.groupby("family").ratio.agg(geomean)
+    return dict(budget=budget, k=k, runs=len(wide), random=ratios["random"], brkga=ratios["brkga"],
+                brkga_better=int(((wide.brkga < wide.random) & ~close).sum()), equal=int(close.sum()),
+                random_better=int(((wide.random < wide.brkga) & ~close).sum()))
+
+# %% ../nbs/14_experiments.ipynb #626fe53f
+def search_table(df: pd.DataFrame) -> pd.DataFrame:  # results, as `results_frame` gives them
+    "BRKGA against random orders at equal budget: bottleneck / UB (geometric mean) and wins, per budget and k."
+    s = _searches(df)
+    groups = s[s.family.isin(["random", "brkga"])].groupby(["budget", "k"])
+    rows = [r for (budget, k), part in groups if (r := _compare(budget, k, part)) is not None]
     return pd.DataFrame(rows).set_index(["budget", "k"]) if rows else pd.DataFrame()
 
 # %% ../nbs/14_experiments.ipynb #d586a9ed
@@ -494,21 +576,27 @@ def _markdown(table: pd.DataFrame) -> str:
     counts = {c: str for c in table if pd.api.types.is_integer_dtype(table[c])}
     return table.astype(counts).to_markdown(floatfmt=".4f")
 
-def report(df: pd.DataFrame, title: str = "Experiment") -> str:
+def _part(title: str, table: pd.DataFrame) -> list:
+    "The lines of one section of the report: a blank line, the heading, a blank line, the table."
+    return ["", f"## {title}", "", _markdown(table)]
+
+# %% ../nbs/14_experiments.ipynb #c3583e58
+def report(df: pd.DataFrame,  # results, as `results_frame` gives them
+           title: str = "Experiment") -> str:  # the report's heading
     "Every table of the study in Markdown, with its summary."
     parts = [f"# {title}", "", summary(df).replace("\n", "  \n")]
     t = instances(df)
     if len(_bound_columns(t)):
-        parts += ["", "## Lower bound / upper bound (geometric mean)", "", _markdown(bound_table(df)),
-                  "", "## Approximation ratio UB / LB (geometric mean)", "", _markdown(ratio_table(df))]
-        if "lb0" in t:
-            parts += ["", "## Improvement over lb0: LB / lb0 (geometric mean)", "", _markdown(improvement_table(df))]
+        parts += _part("Lower bound / upper bound (geometric mean)", bound_table(df))
+        parts += _part("Approximation ratio UB / LB (geometric mean)", ratio_table(df))
+        if "lb0" in t: parts += _part("Improvement over lb0: LB / lb0 (geometric mean)", improvement_table(df))
     if len(st := search_table(df)):
-        parts += ["", "## BRKGA against random orders at equal budget (bottleneck / UB)", "", _markdown(st)]
+        parts += _part("BRKGA against random orders at equal budget (bottleneck / UB)", st)
     return "\n".join(parts) + "\n"
 
 # %% ../nbs/14_experiments.ipynb #31ff145c
-def plot_bounds(df: pd.DataFrame, ax=None):
+def plot_bounds(df: pd.DataFrame,  # results, as `results_frame` gives them
+                ax=None):  # matplotlib axes to draw on (default: a new figure)
     "LB / UB (geometric mean over graphs) against k, one line per bound method."
     ax = ax or plt.subplots(figsize=(6, 3.8))[1]
     t = bound_table(df)
@@ -520,7 +608,9 @@ def plot_bounds(df: pd.DataFrame, ax=None):
     ax.legend(fontsize="small"); ax.grid(alpha=0.3)
     return ax
 
-def plot_gaps(df: pd.DataFrame, ax=None):
+# %% ../nbs/14_experiments.ipynb #a79f7586
+def plot_gaps(df: pd.DataFrame,  # results, as `results_frame` gives them
+              ax=None):  # matplotlib axes to draw on (default: a new figure)
     "Cumulative distribution over instances of the gap UB / LB - 1 each bound method certifies."
     ax = ax or plt.subplots(figsize=(6, 3.8))[1]
     t = instances(df)
@@ -533,7 +623,9 @@ def plot_gaps(df: pd.DataFrame, ax=None):
     ax.legend(fontsize="small"); ax.grid(alpha=0.3)
     return ax
 
-def plot_times(df: pd.DataFrame, ax=None):
+# %% ../nbs/14_experiments.ipynb #6693a195
+def plot_times(df: pd.DataFrame,  # results, as `results_frame` gives them
+               ax=None):  # matplotlib axes to draw on (default: a new figure)
     "Median seconds per cell against k, one line per method (search and bound)."
     ax = ax or plt.subplots(figsize=(6, 3.8))[1]
     med = df.pivot_table(index="k", columns="method", values="seconds", aggfunc="median")
@@ -554,5 +646,5 @@ def experiment_main(config_path,  # the study's TOML file
     for note in exp.notes: print(f"note: {note}", file=sys.stderr)
     df = run_experiment(exp, backend, scheduler, n_jobs, progress)
     text = report(df, exp.name)
-    _write_atomic(exp.output / "report.md", text)
+    write_atomically(exp.output / "report.md", text)
     return text

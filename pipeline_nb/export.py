@@ -19,11 +19,12 @@ from .slicing import SearchResult
 from .brkga import partition as find_partition
 from .mip import best_bound
 from .certificate import Certificate, certify, solve
-from .importers import PRESETS, get_device, import_onnx, _CONTROL_FLOW, _constant_nodes, _fix_inputs
+from .importers import PRESETS, get_device, import_onnx, onnx_light_models, _CONTROL_FLOW, _constant_nodes, _fix_inputs
+from .widgets import add_export_form
 
 # %% auto #0
 __all__ = ['MEASURED', 'as_split', 'certificate_record', 'load_onnx', 'onnx_op_ids', 'check_same_graph', 'prepared', 'stage_plan',
-           'stage_models', 'write_atomically', 'split_onnx', 'ort_session', 'random_inputs', 'load_stages',
+           'stage_models', 'write_folder_atomically', 'split_onnx', 'ort_session', 'random_inputs', 'load_stages',
            'stage_values', 'reference_values', 'max_relative_difference', 'measure_onnx_ops', 'measured_workload',
            'time_stages', 'equal_count_partition', 'trace', 'fx_stages', 'split_torch', 'stage_modules', 'pipe_module',
            'run_pipeline', 'module_path', 'module_groups', 'module_table', 'split_spec', 'split_command']
@@ -46,7 +47,7 @@ def certificate_record(cert: Certificate | None) -> dict | None:
                 bound_method=best.method if best.proven else None, search_method=cert.result.method)
 
 # %% ../nbs/13_export.ipynb #e8cdcac4
-def load_onnx(model) -> onnx.ModelProto:
+def load_onnx(model) -> onnx.ModelProto:  # a ModelProto, or the path of a .onnx file
     "A ModelProto from a path (or the ModelProto itself)."
     if isinstance(model, onnx.ModelProto): return model
     try: return onnx.load(str(model))
@@ -57,8 +58,10 @@ def onnx_op_ids(model: onnx.ModelProto) -> list[str]:
     const = _constant_nodes(model.graph)
     return [n.name or n.output[0] for n in model.graph.node if not all(x in const for x in n.input if x)]
 
+# %% ../nbs/13_export.ipynb #adb5b25f
 def check_same_graph(names: list,  # operator ids of the model
-                     partition: Partition, what: str = "model"):
+                     partition: Partition,  # the partition to check
+                     what: str = "model"):  # what `names` come from, for the message
     "Raise a `GraphError` unless `partition` was computed on a graph with exactly these operator ids."
     theirs = list(partition.graph.names)
     if theirs == list(names): return
@@ -87,6 +90,27 @@ def prepared(model: onnx.ModelProto,
     except Exception as e: raise GraphError(f"ONNX shape inference failed: {str(e).strip().splitlines()[-1]}") from None
 
 # %% ../nbs/13_export.ipynb #285efe67
+def _receiving(ops: list, stage, producer: dict, model_inputs: set) -> list[dict]:
+    "The plan with its operators and received tensors filled in; no stage sends anything yet."
+    plan = [dict(stage=b, operators=[], receives={}, sends=[]) for b in range(int(stage.max(initial=-1)) + 1)]
+    for i, n in enumerate(ops):
+        p = plan[stage[i]]; p["operators"].append(n.name or n.output[0])
+        for x in n.input:
+            if x in model_inputs or producer.get(x, stage[i]) != stage[i]:
+                p["receives"].setdefault(x, producer.get(x, "input"))
+    return plan
+
+# %% ../nbs/13_export.ipynb #7056daa1
+def _add_sends(plan: list[dict], outputs, producer: dict, model_inputs: set):
+    "Fill in what each stage of `plan` sends: what a later stage receives from it, and the model outputs it computes."
+    for p in plan:
+        for x, src in p["receives"].items():
+            if src != "input" and x not in plan[src]["sends"]: plan[src]["sends"].append(x)
+    for o in outputs:
+        b = producer.get(o.name, len(plan) - 1)  # an output computed from weights alone: the last stage
+        if o.name not in plan[b]["sends"] and o.name not in model_inputs: plan[b]["sends"].append(o.name)
+
+# %% ../nbs/13_export.ipynb #c274ad60
 def stage_plan(model: onnx.ModelProto,  # a prepared model
                partition: Partition) -> list[dict]:  # a valid partition of its operators
     "Per non-empty stage: its operators, the tensors it receives (with their source) and the tensors it sends."
@@ -95,18 +119,8 @@ def stage_plan(model: onnx.ModelProto,  # a prepared model
     stage = partition.normalized().stage
     producer = {x: int(stage[i]) for i, n in enumerate(ops) for x in n.output if x}
     model_inputs = {i.name for i in g.input}
-    plan = [dict(stage=b, operators=[], receives={}, sends=[]) for b in range(int(stage.max(initial=-1)) + 1)]
-    for i, n in enumerate(ops):
-        p = plan[stage[i]]; p["operators"].append(n.name or n.output[0])
-        for x in n.input:
-            if x in model_inputs or producer.get(x, stage[i]) != stage[i]:
-                p["receives"].setdefault(x, producer.get(x, "input"))
-    for p in plan:
-        for x, src in p["receives"].items():
-            if src != "input" and x not in plan[src]["sends"]: plan[src]["sends"].append(x)
-    for o in g.output:
-        b = producer.get(o.name, len(plan) - 1)  # an output computed from weights alone: the last stage
-        if o.name not in plan[b]["sends"] and o.name not in model_inputs: plan[b]["sends"].append(o.name)
+    plan = _receiving(ops, stage, producer, model_inputs)
+    _add_sends(plan, g.output, producer, model_inputs)
     return plan
 
 # %% ../nbs/13_export.ipynb #2543d215
@@ -127,7 +141,21 @@ def stage_models(model: onnx.ModelProto,  # the prepared model
     return out
 
 # %% ../nbs/13_export.ipynb #21f2e25e
-def write_atomically(out_dir,  # the folder to create
+def _aside(out_dir: Path, suffix: str) -> Path:
+    "A new hidden folder next to `out_dir` (same file system, so a rename into place is atomic)."
+    return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=suffix, dir=out_dir.parent))
+
+def _move_into_place(tmp: Path, out_dir: Path, occupied: bool):
+    "Rename `tmp` to `out_dir`; an occupied `out_dir` is moved aside first, and put back if the rename fails."
+    if not occupied: os.replace(tmp, out_dir); return  # over an empty folder, or where there is none
+    old = _aside(out_dir, ".old")
+    os.replace(out_dir, old / "split")
+    try: os.replace(tmp, out_dir)
+    except BaseException: os.replace(old / "split", out_dir); raise
+    shutil.rmtree(old, ignore_errors=True)
+
+# %% ../nbs/13_export.ipynb #be5138cf
+def write_folder_atomically(out_dir,  # the folder to create
                      write,  # fills the temporary folder it is given (next to `out_dir`); its result is returned
                      replace: bool = False):  # replace an existing non-empty `out_dir` (else refuse)
     "Fill a temporary folder, then rename it to `out_dir`: `out_dir` is either as it was or complete."
@@ -136,17 +164,11 @@ def write_atomically(out_dir,  # the folder to create
     if occupied() and not replace: raise GraphError(f"{out_dir} exists and is not empty (replace it with replace=True)")
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+        tmp = _aside(out_dir, ".tmp")
     except OSError as e: raise GraphError(f"cannot write {out_dir}: {e.strerror or e}") from None
     try:
         result = write(tmp)
-        if occupied():
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".old", dir=out_dir.parent))
-            os.replace(out_dir, old / "split")
-            try: os.replace(tmp, out_dir)
-            except BaseException: os.replace(old / "split", out_dir); raise
-            shutil.rmtree(old, ignore_errors=True)
-        else: os.replace(tmp, out_dir)  # over an empty folder, or where there is none
+        _move_into_place(tmp, out_dir, occupied())
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True); raise GraphError(f"cannot write {out_dir}: {e.strerror or e}") from None
     except BaseException:
@@ -162,14 +184,39 @@ def _tensor_record(vi) -> dict:
     nbytes = math.prod(dims) * dtype.itemsize if all(isinstance(d, int) for d in dims) else None
     return dict(name=vi.name, shape=dims, dtype=dtype.name, bytes=nbytes)
 
+# %% ../nbs/13_export.ipynb #05b19888
 def _stage_records(model, plan, workload, part) -> list[dict]:
+    "The `stages` of a manifest: per stage its file, operator count, tensors received and sent, predicted costs."
     vi = {v.name: v for v in (*model.graph.input, *model.graph.value_info, *model.graph.output)}
     costs = [c._asdict() for c in part.breakdown(workload.cost_model)]
     return [dict(stage=p["stage"], file=f"stage_{p['stage']}.onnx", operators=len(p["operators"]),
                  receives=[dict(_tensor_record(vi[x]), source=src) for x, src in p["receives"].items()],
                  sends=[_tensor_record(vi[x]) for x in p["sends"]], predicted=c) for p, c in zip(plan, costs)]
 
+# %% ../nbs/13_export.ipynb #52fc4876
+def _manifest(source, model, plan, workload, part, cert) -> dict:
+    "The manifest of a split folder (see above), for the prepared `model` and its `plan`."
+    vi = {v.name: v for v in (*model.graph.input, *model.graph.output)}
+    cm, u = workload.cost_model, workload.units
+    return dict(model=str(source) if isinstance(source, (str, Path)) else model.graph.name, k=part.k,
+                stages=_stage_records(model, plan, workload, part),
+                inputs=[_tensor_record(vi[i.name]) for i in model.graph.input],
+                outputs=[_tensor_record(vi[o.name]) for o in model.graph.output],
+                units={x: u.label(x) for x in ("time", "size", "param")}, device=workload.graph.meta.get("device"),
+                cost_model=dict(c_in=cm.c_in, c_out=cm.c_out, memory_limit=cm.memory_limit, c_ov=cm.c_ov,
+                                memory_cap=cm.memory_cap),
+                bottleneck=part.bottleneck(cm), certificate=certificate_record(cert))
+
 # %% ../nbs/13_export.ipynb #1d4730fd
+def _writer(manifest: dict, models: list):
+    "The function that writes the stage models and the manifest into a (temporary) folder."
+    def write(tmp):
+        for s, m in zip(manifest["stages"], models): onnx.save(m, str(tmp / s["file"]))
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1))
+        return manifest
+    return write
+
+# %% ../nbs/13_export.ipynb #c0c4d1e6
 def split_onnx(model,  # an onnx.ModelProto or the path of a .onnx file
                workload: Workload,  # the workload the split was computed on: its cost model and units price the stages
                split,  # a `Partition`, `SearchResult` or `Certificate` of `workload.graph`
@@ -185,34 +232,18 @@ def split_onnx(model,  # an onnx.ModelProto or the path of a .onnx file
     model = prepared(model, input_shapes)
     plan = stage_plan(model, part)
     models = stage_models(model, plan)
-    vi = {v.name: v for v in (*model.graph.input, *model.graph.output)}
-    cm, u = workload.cost_model, workload.units
-    manifest = dict(model=str(source) if isinstance(source, (str, Path)) else model.graph.name, k=part.k,
-                    stages=_stage_records(model, plan, workload, part),
-                    inputs=[_tensor_record(vi[i.name]) for i in model.graph.input],
-                    outputs=[_tensor_record(vi[o.name]) for o in model.graph.output],
-                    units={x: u.label(x) for x in ("time", "size", "param")}, device=workload.graph.meta.get("device"),
-                    cost_model=dict(c_in=cm.c_in, c_out=cm.c_out, memory_limit=cm.memory_limit, c_ov=cm.c_ov,
-                                    memory_cap=cm.memory_cap),
-                    bottleneck=part.bottleneck(cm), certificate=certificate_record(cert))
-    def write(tmp):
-        for s, m in zip(manifest["stages"], models): onnx.save(m, str(tmp / s["file"]))
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1))
-        return manifest
-    return write_atomically(out_dir, write, replace)
+    return write_folder_atomically(out_dir, _writer(_manifest(source, model, plan, workload, part, cert), models), replace)
 
 # %% ../nbs/13_export.ipynb #20a916fb
 def _ort():
+    "The onnxruntime module, or one clear error when it is not installed."
     try: import onnxruntime
     except ImportError: raise GraphError("running ONNX stages needs onnxruntime: pip install onnxruntime") from None
     return onnxruntime
 
-def ort_session(model,  # a ModelProto or the path of a .onnx file
-                threads: int = 1,  # intra-op threads
-                profile: str | None = None,  # file prefix: record onnxruntime's per-operator profile
-                level: str = "all"):  # graph optimizations: "none", "basic" (constant folding, no fusion) or "all"
-    "An onnxruntime CPU session."
-    ort = _ort()
+# %% ../nbs/13_export.ipynb #c555d166
+def _session_options(ort, threads: int, profile: str | None, level: str):
+    "onnxruntime `SessionOptions`: `threads` threads, warnings off, optimization `level`, profiling to `profile`."
     so = ort.SessionOptions()
     so.intra_op_num_threads = so.inter_op_num_threads = threads
     so.log_severity_level = 3
@@ -220,6 +251,16 @@ def ort_session(model,  # a ModelProto or the path of a .onnx file
     if level not in levels: raise GraphError(f"unknown optimization level {level!r} (known: {', '.join(levels)})")
     so.graph_optimization_level = getattr(ort.GraphOptimizationLevel, levels[level])
     if profile: so.enable_profiling, so.profile_file_prefix = True, profile
+    return so
+
+# %% ../nbs/13_export.ipynb #79bffd6e
+def ort_session(model,  # a ModelProto or the path of a .onnx file
+                threads: int = 1,  # intra-op threads
+                profile: str | None = None,  # file prefix: record onnxruntime's per-operator profile
+                level: str = "all"):  # graph optimizations: "none", "basic" (constant folding, no fusion) or "all"
+    "An onnxruntime CPU session."
+    ort = _ort()
+    so = _session_options(ort, threads, profile, level)
     data = model.SerializeToString() if isinstance(model, onnx.ModelProto) else str(model)
     try: return ort.InferenceSession(data, so, providers=["CPUExecutionProvider"])
     except Exception as e:
@@ -227,18 +268,21 @@ def ort_session(model,  # a ModelProto or the path of a .onnx file
 
 # %% ../nbs/13_export.ipynb #4b8844a9
 def random_inputs(specs,  # a prepared ModelProto, or the `inputs` list of a manifest
-                  seed: int = 0) -> dict:
+                  seed: int = 0) -> dict:  # seed of the random values
     "Standard normal values for every input."
     if isinstance(specs, onnx.ModelProto): specs = [_tensor_record(i) for i in specs.graph.input]
     rng = np.random.default_rng(seed)
     return {t["name"]: rng.standard_normal(t["shape"]).astype(t["dtype"]) for t in specs}
 
-def load_stages(out_dir, threads: int = 1, level: str = "all") -> tuple[dict, list]:
+# %% ../nbs/13_export.ipynb #5da07f15
+def load_stages(out_dir,  # a split folder
+                threads: int = 1, level: str = "all") -> tuple[dict, list]:  # as `ort_session` takes them
     "The manifest of a split folder and an onnxruntime session per stage."
     manifest = json.loads((Path(out_dir) / "manifest.json").read_text())
     return manifest, [ort_session(Path(out_dir) / s["file"], threads, level=level) for s in manifest["stages"]]
 
-def stage_values(out_dir, feeds: dict, threads: int = 1) -> dict:
+def stage_values(out_dir,  # a split folder
+                 feeds: dict, threads: int = 1) -> dict:  # the model's inputs by name; intra-op threads
     "Run the stages of a split folder in pipeline order on `feeds`: every tensor a stage sends, by name."
     manifest, sessions = load_stages(out_dir, threads)
     env = dict(feeds)
@@ -264,11 +308,21 @@ def max_relative_difference(got: dict, want: dict) -> float:
 MEASURED = replace(PRESETS["cpu"], name="measured", source="operator times measured with onnxruntime on this machine; "
                    "links and memory as the cpu preset")
 
+# %% ../nbs/13_export.ipynb #77b5fbda
+def _kernel_times(events: list) -> dict:
+    "Operator name -> its kernel times in seconds, one per run in run order, from onnxruntime profile events."
+    times = {}
+    for e in events:
+        if e.get("cat") == "Node" and e["name"].endswith("_kernel_time"):
+            times.setdefault(e["name"].removesuffix("_kernel_time"), []).append(e["dur"] * 1e-6)
+    return times
+
+# %% ../nbs/13_export.ipynb #6a4bc6b6
 def measure_onnx_ops(model,  # a ModelProto or the path of a .onnx file
                      repeats: int = 20,  # profiled runs; each operator's time is its fastest
                      warmup: int = 3,  # runs dropped before
-                     threads: int = 1, seed: int = 0,
-                     input_shapes: dict | None = None) -> dict:
+                     threads: int = 1, seed: int = 0,  # intra-op threads; seed of the random inputs
+                     input_shapes: dict | None = None) -> dict:  # input name -> static shape
     "Operator id -> seconds on this machine's onnxruntime CPU (fastest of `repeats` profiled runs)."
     m = prepared(load_onnx(model), input_shapes)
     for n in m.graph.node: n.name = n.name or n.output[0]  # the ids `import_onnx` uses, as the profiler reports them
@@ -277,10 +331,7 @@ def measure_onnx_ops(model,  # a ModelProto or the path of a .onnx file
         sess = ort_session(m, threads, profile=str(Path(tmp) / "ops"), level="basic")
         for _ in range(warmup + repeats): sess.run(None, feeds)
         events = json.loads(Path(sess.end_profiling()).read_text())
-    times = {}
-    for e in events:
-        if e.get("cat") == "Node" and e["name"].endswith("_kernel_time"):
-            times.setdefault(e["name"].removesuffix("_kernel_time"), []).append(e["dur"] * 1e-6)
+    times = _kernel_times(events)
     return {x: float(np.min(t[warmup:] if len(t) > warmup else t)) for x, t in times.items() if x in ids}
 
 # %% ../nbs/13_export.ipynb #e144bcc5
@@ -295,24 +346,29 @@ def measured_workload(model,  # a ModelProto or the path of a .onnx file
         return import_onnx(model, MEASURED, op_times=times, input_shapes=input_shapes, time_unit=time_unit)
 
 # %% ../nbs/13_export.ipynb #ea26c845
+def _timed_runs(sess, names: list, feeds: dict, repeats: int) -> tuple[list, list]:
+    "The outputs `names` of `sess` on `feeds`, and the seconds of each of `repeats` runs after one warm-up run."
+    sess.run(names, feeds)  # warm up
+    runs = []
+    for _ in range(repeats):
+        t0 = time.perf_counter(); result = sess.run(names, feeds); runs.append(time.perf_counter() - t0)
+    return result, runs
+
+# %% ../nbs/13_export.ipynb #1a734a71
 def time_stages(out_dir,  # a split folder
                 repeats: int = 30,  # timed runs per stage
-                threads: int = 1, seed: int = 0,
+                threads: int = 1, seed: int = 0,  # intra-op threads; seed of the random inputs
                 level: str = "basic") -> list[tuple[float, float]]:  # session optimizations, as `measure_onnx_ops` uses
     "(fastest, median) seconds of one run of each stage of a split folder, alone, on onnxruntime's CPU."
     manifest, sessions = load_stages(out_dir, threads, level)
-    feeds = random_inputs(manifest["inputs"], seed)
-    env, out = dict(feeds), []
+    env, out = dict(random_inputs(manifest["inputs"], seed)), []
     for s, sess in zip(manifest["stages"], sessions):
         names = [t["name"] for t in s["sends"]]
-        args = {t["name"]: env[t["name"]] for t in s["receives"]}
-        sess.run(names, args)  # warm up
-        runs = []
-        for _ in range(repeats):
-            t0 = time.perf_counter(); result = sess.run(names, args); runs.append(time.perf_counter() - t0)
+        result, runs = _timed_runs(sess, names, {t["name"]: env[t["name"]] for t in s["receives"]}, repeats)
         env.update(zip(names, result)); out.append((float(np.min(runs)), float(np.median(runs))))
     return out
 
+# %% ../nbs/13_export.ipynb #90141d89
 def equal_count_partition(graph: Graph, k: int) -> Partition:
     "The given order cut into k runs of (nearly) equal operator counts: the naive split."
     stage = np.empty(graph.n, np.int64)
@@ -321,25 +377,21 @@ def equal_count_partition(graph: Graph, k: int) -> Partition:
 
 # %% ../nbs/13_export.ipynb #bd842e52
 def _torch():
+    "The torch module (with torch.fx), or one clear error when PyTorch is not installed."
     try:
         import torch, torch.fx
     except ImportError: raise GraphError("PyTorch export needs PyTorch: pip install 'pipeline_nb[torch]'") from None
     return torch
 
-def trace(module):
+def trace(module):  # a torch.nn.Module
     "`torch.fx.symbolic_trace`, with one clear error when the module cannot be traced."
     torch = _torch()
     try: return torch.fx.symbolic_trace(module)
     except Exception as e: raise GraphError(f"torch.fx cannot trace {type(module).__name__}: {e}") from None
 
-def fx_stages(gm, partition: Partition) -> dict:
-    "fx node -> stage: operators as in `partition`, folded nodes with their earliest user."
-    part = partition.normalized()
-    named = {n.name: n for n in gm.graph.nodes if n.op in ("call_module", "call_function", "call_method")}
-    unknown = [x for x in part.graph.names if x not in named]
-    if unknown: raise GraphError(f"the partition belongs to another graph: operator {unknown[0]!r} "
-                                 "is not a node of the traced module")
-    stage = {named[x]: int(s) for x, s in zip(part.graph.names, part.stage)}
+# %% ../nbs/13_export.ipynb #2a7a03ee
+def _fold_into_users(gm, stage: dict):
+    "Give every node of `gm` without a stage (a folded weight computation) the stage of its earliest user."
     for n in reversed(gm.graph.nodes):  # users come later
         if n in stage or n.op in ("placeholder", "output"): continue
         users = [stage[u] for u in n.users if u in stage]
@@ -347,6 +399,17 @@ def fx_stages(gm, partition: Partition) -> dict:
             raise GraphError(f"the partition belongs to another graph: node {n.name!r} of the traced module "
                              "has no stage")
         stage[n] = min(users)
+
+# %% ../nbs/13_export.ipynb #12d1ae8c
+def fx_stages(gm, partition: Partition) -> dict:  # a traced module; a partition of its `import_torch` graph
+    "fx node -> stage: operators as in `partition`, folded nodes with their earliest user."
+    part = partition.normalized()
+    named = {n.name: n for n in gm.graph.nodes if n.op in ("call_module", "call_function", "call_method")}
+    unknown = [x for x in part.graph.names if x not in named]
+    if unknown: raise GraphError(f"the partition belongs to another graph: operator {unknown[0]!r} "
+                                 "is not a node of the traced module")
+    stage = {named[x]: int(s) for x, s in zip(part.graph.names, part.stage)}
+    _fold_into_users(gm, stage)
     return stage
 
 # %% ../nbs/13_export.ipynb #2a7e5e4f
@@ -365,10 +428,22 @@ def stage_modules(split_gm) -> list:
 
 # %% ../nbs/13_export.ipynb #c3f6e8d4
 def _get_attr(gm, target: str):
+    "The attribute at the dotted path `target` of `gm` (a weight or a buffer)."
     obj = gm
     for part in target.split("."): obj = getattr(obj, part)
     return obj
 
+def _flatten_target(c, gm, root, flat: dict, torch):
+    "Point node `c` (call_module or get_attr) at a one-level name in `root`, registering its module or weight once."
+    if c.target not in flat:
+        flat[c.target] = name = c.target.replace(".", "_")
+        obj = gm.get_submodule(c.target) if c.op == "call_module" else _get_attr(gm, c.target)
+        if isinstance(obj, torch.nn.Module): root.add_module(name, obj)
+        elif isinstance(obj, torch.nn.Parameter): root.register_parameter(name, obj)
+        else: root.register_buffer(name, obj)
+    c.target = flat[c.target]
+
+# %% ../nbs/13_export.ipynb #f341eb16
 def _flat_in_stage_order(module, partition: Partition):
     "The traced module with one level of modules and weights, nodes sorted by stage; the node count of each stage."
     torch = _torch()
@@ -378,14 +453,7 @@ def _flat_in_stage_order(module, partition: Partition):
     g, env, root, flat = torch.fx.Graph(), {}, torch.nn.Module(), {}
     for n in [n for n in nodes if n.op == "placeholder"] + body + [n for n in nodes if n.op == "output"]:
         env[n] = c = g.node_copy(n, lambda a: env[a])
-        if c.op in ("call_module", "get_attr"):
-            if c.target not in flat:
-                flat[c.target] = name = c.target.replace(".", "_")
-                obj = gm.get_submodule(c.target) if c.op == "call_module" else _get_attr(gm, c.target)
-                if isinstance(obj, torch.nn.Module): root.add_module(name, obj)
-                elif isinstance(obj, torch.nn.Parameter): root.register_parameter(name, obj)
-                else: root.register_buffer(name, obj)
-            c.target = flat[c.target]
+        if c.op in ("call_module", "get_attr"): _flatten_target(c, gm, root, flat, torch)
     return torch.fx.GraphModule(root, g), np.bincount([stage[n] for n in body]).tolist()
 
 # %% ../nbs/13_export.ipynb #9b54a372
@@ -485,24 +553,47 @@ def split_spec(graph: Graph,  # a workload graph from `import_torch` (or its `mo
     return spec
 
 # %% ../nbs/13_export.ipynb #61ac8729
+def _onnx_workload(model_path, device: str, time_unit: str) -> Workload:
+    "The model's workload on `device` (a preset name), or measured on this machine when `device` is 'measured'."
+    if device == "measured": return measured_workload(model_path, time_unit=time_unit)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return import_onnx(model_path, get_device(device), time_unit=time_unit)
+
+def _certified(w: Workload, k: int, method: str | None, seed: int, time_limit, target_gap: float) -> Certificate:
+    "`solve` (method None), or the search `method` followed by `certify`."
+    if method is None: return solve(w.graph, k, w.cost_model, time_limit=time_limit, target_gap=target_gap, seed=seed)
+    found = find_partition(w.graph, k, w.cost_model, method, seed, time_limit=time_limit, progress=False)
+    return certify(w.graph, k, found, w.cost_model, time_limit=time_limit, target_gap=target_gap)
+
+# %% ../nbs/13_export.ipynb #19667c94
 def split_command(model_path,  # the .onnx file
                   k: int,  # at most this many stages
                   out_dir,  # the split folder to create
                   device: str = "a100",  # a device preset, or "measured": time the operators with onnxruntime here
                   method: str | None = None,  # None: `solve`; else a search method (e.g. brkga-10000), then `certify`
-                  seed: int = 0,
+                  seed: int = 0,  # seed of the search
                   time_limit: float | None = 60.0,  # seconds for search and bounds
                   target_gap: float = 0.01,  # `solve` stops at this gap
                   replace: bool = False,  # replace an existing non-empty `out_dir`
-                  time_unit: str = "ms") -> dict:
+                  time_unit: str = "ms") -> dict:  # unit of the workload's times
     "Import, split with a certificate and export an ONNX model: the manifest."
-    if device == "measured": w = measured_workload(model_path, time_unit=time_unit)
-    else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            w = import_onnx(model_path, get_device(device), time_unit=time_unit)
-    if method is None: cert = solve(w.graph, k, w.cost_model, time_limit=time_limit, target_gap=target_gap, seed=seed)
-    else:
-        found = find_partition(w.graph, k, w.cost_model, method, seed, time_limit=time_limit, progress=False)
-        cert = certify(w.graph, k, found, w.cost_model, time_limit=time_limit, target_gap=target_gap)
+    w = _onnx_workload(model_path, device, time_unit)
+    cert = _certified(w, k, method, seed, time_limit, target_gap)
     return split_onnx(model_path, w, cert, out_dir, replace=replace)
+
+# %% ../nbs/13_export.ipynb #642b7a77
+def _onnx_source(view) -> Path:
+    "The .onnx file an explorer view's workload came from: a file, or an `onnx/...` registry name."
+    path = Path(view.source).expanduser()
+    if path.suffix == ".onnx" and path.is_file(): return path
+    if view.source.startswith("onnx/") and (model := onnx_light_models().get(view.source[5:])): return model
+    raise GraphError(f"{view.source}: not an ONNX model, so there are no stage models to write; export JSON instead")
+
+def _explorer_stage_models(view, path) -> Path:
+    "The explorer's 'ONNX stage models' form: `split_onnx` of the split shown into the folder `path`."
+    workload = view.workload._replace(cost_model=view.cost_model)
+    split_onnx(_onnx_source(view), workload, view.result, path)
+    return Path(path)
+
+add_export_form("ONNX stage models", _explorer_stage_models)

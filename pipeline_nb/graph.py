@@ -6,14 +6,13 @@
 from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-import networkx as nx
 from fastcore.basics import patch
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 import numpy as np
 from numba import njit
+
+if TYPE_CHECKING: import networkx as nx  # networkx and scipy load where they are used: a command may need neither
 
 # %% auto #0
 __all__ = ['TIME_UNITS', 'MAX_TOTAL', 'GraphError', 'CostModel', 'Units', 'kahn_order', 'csr', 'keys_to_rank', 'Graph', 'diamond',
@@ -24,7 +23,7 @@ __all__ = ['TIME_UNITS', 'MAX_TOTAL', 'GraphError', 'CostModel', 'Units', 'kahn_
 class GraphError(ValueError):
     "A graph, partition or file that cannot be used, with a message naming the problem."
 
-# %% ../nbs/00_graph.ipynb #91de31be
+# %% ../nbs/00_graph.ipynb #7a253347
 def _check_number(name, value, allow_none=False):
     if value is None and allow_none: return
     if not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value) or value < 0:
@@ -43,22 +42,26 @@ class CostModel:
         for name in ("c_in", "c_out", "c_ov"): _check_number(name, getattr(self, name))
         for name in ("memory_limit", "memory_cap"): _check_number(name, getattr(self, name), allow_none=True)
 
-    @classmethod
-    def from_bandwidth(cls,
-                       bandwidth: float,  # bytes per time unit between stages: c_in = c_out = 1/bandwidth
-                       **kwargs):  # other `CostModel` fields
-        "A cost model whose communication coefficients are `1/bandwidth`."
-        if not isinstance(bandwidth, (int, float)) or not math.isfinite(bandwidth) or bandwidth <= 0:
-            raise GraphError(f"cost model: bandwidth must be a finite number > 0, got {bandwidth!r}")
-        return cls(c_in=1.0 / bandwidth, c_out=1.0 / bandwidth, **kwargs)
+# %% ../nbs/00_graph.ipynb #4f396b18
+@patch(cls_method=True)
+def from_bandwidth(cls: CostModel,
+                   bandwidth: float,  # bytes per time unit between stages: c_in = c_out = 1/bandwidth
+                   **kwargs):  # other `CostModel` fields
+    "A cost model whose communication coefficients are `1/bandwidth`."
+    if not isinstance(bandwidth, (int, float)) or not math.isfinite(bandwidth) or bandwidth <= 0:
+        raise GraphError(f"cost model: bandwidth must be a finite number > 0, got {bandwidth!r}")
+    return cls(c_in=1.0 / bandwidth, c_out=1.0 / bandwidth, **kwargs)
 
-    def overflow(self, param: float) -> float:
-        "Parameter bytes above the memory limit (0 without a limit)."
-        return 0.0 if self.memory_limit is None else max(0.0, param - self.memory_limit)
+# %% ../nbs/00_graph.ipynb #6f0b7821
+@patch
+def overflow(self: CostModel, param: float) -> float:
+    "Parameter bytes above the memory limit (0 without a limit)."
+    return 0.0 if self.memory_limit is None else max(0.0, param - self.memory_limit)
 
-    def with_(self, **changes) -> CostModel:
-        "A copy with some fields changed; `None` values leave a field as it is."
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+@patch
+def with_(self: CostModel, **changes) -> CostModel:
+    "A copy with some fields changed; `None` values leave a field as it is."
+    return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 # %% ../nbs/00_graph.ipynb #874d320d
 TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}  # seconds per time unit
@@ -78,46 +81,52 @@ class Units(NamedTuple):
         if self.time not in TIME_UNITS or not bottleneck > 0: return None
         return 1.0 / (bottleneck * TIME_UNITS[self.time])
 
-# %% ../nbs/00_graph.ipynb #0d2f58e4
+# %% ../nbs/00_graph.ipynb #d140b395
 @njit(cache=True, nogil=True)
 def _first(rank, a, b):
     "Whether node a comes before node b: smaller rank, ties by node id."
     return rank[a] < rank[b] or (rank[a] == rank[b] and a < b)
 
 @njit(cache=True, nogil=True)
+def _heap_push(heap, size, v, rank) -> int:
+    "Add node v to the binary min-heap `heap[:size]` keyed by (rank, node id); the new size."
+    i = size
+    while i > 0 and _first(rank, v, heap[(i - 1) // 2]):
+        heap[i] = heap[(i - 1) // 2]; i = (i - 1) // 2
+    heap[i] = v
+    return size + 1
+
+# %% ../nbs/00_graph.ipynb #8b248254
+@njit(cache=True, nogil=True)
+def _heap_pop(heap, size, rank) -> int:
+    "Remove the root of the heap `heap[:size]` (the caller has read it), sifting the last element down."
+    size -= 1; last = heap[size]; i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= size: break
+        if c + 1 < size and _first(rank, heap[c + 1], heap[c]): c += 1
+        if not _first(rank, heap[c], last): break
+        heap[i] = heap[c]; i = c
+    if size > 0: heap[i] = last
+    return size
+
+# %% ../nbs/00_graph.ipynb #e459770e
+@njit(cache=True, nogil=True)
 def kahn_order(succ_ptr, succ_idx, indegree, rank):
     "Topological order popping the ready node of least `rank` (ties by node id); shorter than n iff there is a cycle."
     n = len(rank)
     deg = indegree.copy()
-    heap = np.empty(n, np.int64)  # binary min-heap of nodes keyed by (rank, node id)
-    size = 0
+    heap, size = np.empty(n, np.int64), 0  # the ready nodes
     for v in range(n):
-        if deg[v] == 0:
-            i = size; size += 1
-            while i > 0 and _first(rank, v, heap[(i - 1) // 2]):
-                heap[i] = heap[(i - 1) // 2]; i = (i - 1) // 2
-            heap[i] = v
-    order = np.empty(n, np.int64)
-    count = 0
+        if deg[v] == 0: size = _heap_push(heap, size, v, rank)
+    order, count = np.empty(n, np.int64), 0
     while size > 0:
         v = heap[0]; order[count] = v; count += 1
-        size -= 1; last = heap[size]; i = 0
-        while True:  # sift the last element down from the root
-            c = 2 * i + 1
-            if c >= size: break
-            if c + 1 < size and _first(rank, heap[c + 1], heap[c]): c += 1
-            if not _first(rank, heap[c], last): break
-            heap[i] = heap[c]; i = c
-        if size > 0: heap[i] = last
+        size = _heap_pop(heap, size, rank)
         for e in range(succ_ptr[v], succ_ptr[v + 1]):
             w = succ_idx[e]; deg[w] -= 1
-            if deg[w] == 0:
-                i = size; size += 1
-                while i > 0 and _first(rank, w, heap[(i - 1) // 2]):
-                    heap[i] = heap[(i - 1) // 2]; i = (i - 1) // 2
-                heap[i] = w
+            if deg[w] == 0: size = _heap_push(heap, size, w, rank)
     return order[:count]
-
 
 # %% ../nbs/00_graph.ipynb #cb62d42f
 def csr(n: int, src: np.ndarray, dst: np.ndarray):
@@ -136,6 +145,7 @@ def keys_to_rank(keys: np.ndarray) -> np.ndarray:
 
 # %% ../nbs/00_graph.ipynb #5c06b3d5
 def _cycle_message(n, src, dst, names, what="graph"):
+    import networkx as nx
     g = nx.DiGraph(); g.add_nodes_from(range(n)); g.add_edges_from(zip(src.tolist(), dst.tolist()))
     cycle = [names[u] for u, _ in nx.find_cycle(g)]
     shown = (" -> ".join(map(str, cycle[:8] + [cycle[0]])) if len(cycle) <= 8
@@ -174,7 +184,16 @@ def _edge_pairs(edges, names: list) -> np.ndarray:
     if len(loops): raise GraphError(f"graph has a cycle: self-loop on node {names[e[loops[0], 0]]!r}")
     return np.unique(e, axis=0) if len(e) else e
 
-# %% ../nbs/00_graph.ipynb #239d52c7
+# %% ../nbs/00_graph.ipynb #da791f63
+def _unique_names(names) -> list:
+    "The node ids as a list, or a `GraphError` naming the first repeated one."
+    names = list(names)
+    if len(set(names)) != len(names):
+        seen = set(); dup = next(x for x in names if x in seen or seen.add(x))
+        raise GraphError(f"duplicate node id {dup!r}")
+    return names
+
+# %% ../nbs/00_graph.ipynb #84f79765
 class Graph:
     "An immutable computation graph: operators with work, param and size, and data edges."
     def __init__(self,
@@ -185,11 +204,8 @@ class Graph:
                  edges=(),  # (u, v) pairs of node *indices*; duplicates are dropped
                  group=None,  # colocation group label per node, -1 for none
                  meta=None):  # free-form metadata (source file, units, caps, ...)
-        self.names = list(names)
+        self.names = _unique_names(names)
         n = self.n = len(self.names)
-        if len(set(self.names)) != n:
-            seen = set(); dup = next(x for x in self.names if x in seen or seen.add(x))
-            raise GraphError(f"duplicate node id {dup!r}")
         self.work, self.param, self.size = (_cost_column(a, v, self.names) for a, v in
                                             (("work", work), ("param", param), ("size", size)))
         e = _edge_pairs(edges, self.names)
@@ -213,7 +229,17 @@ def _order(self: Graph):
     for arr in (self.src, self.dst, self.group, self.succ_ptr, self.succ_idx, self.given_order):
         arr.flags.writeable = False
 
-# %% ../nbs/00_graph.ipynb #a62490f6
+# %% ../nbs/00_graph.ipynb #3b646c31
+def _id_pairs(edges, index: dict) -> list:
+    "(u, v) index pairs from (u, v) id pairs, or a `GraphError` naming the first unknown id."
+    pairs = []
+    for u, v in edges:
+        for x in (u, v):
+            if x not in index: raise GraphError(f"edge ({u!r}, {v!r}) refers to unknown node {x!r}")
+        pairs.append((index[u], index[v]))
+    return pairs
+
+# %% ../nbs/00_graph.ipynb #236b98e2
 @patch(cls_method=True)
 def from_edges(cls: Graph,
                nodes,  # node ids in listing order, or a dict id -> {"work", "param", "size", "group"}
@@ -228,11 +254,7 @@ def from_edges(cls: Graph,
         if given is None: return [attrs.get(x, {}).get(key, 0.0) for x in names]
         if (unknown := [x for x in given if x not in index]): raise GraphError(f"{key}: unknown node {unknown[0]!r}")
         return [given.get(x, 0.0) for x in names]
-    pairs = []
-    for u, v in edges:
-        for x in (u, v):
-            if x not in index: raise GraphError(f"edge ({u!r}, {v!r}) refers to unknown node {x!r}")
-        pairs.append((index[u], index[v]))
+    pairs = _id_pairs(edges, index)
     if groups is None and attrs: groups = {x: a["group"] for x, a in attrs.items() if a.get("group") is not None}
     label = _group_labels(groups, index)
     return cls(names, column("work", work), column("param", param), column("size", size), pairs, label, meta)
@@ -258,6 +280,7 @@ def from_networkx(cls: Graph, g: nx.DiGraph, meta=None):
 @patch
 def to_networkx(self: Graph) -> nx.DiGraph:
     "The graph as a networkx DiGraph with node attributes."
+    import networkx as nx
     g = nx.DiGraph()
     for i, name in enumerate(self.names):
         attrs = dict(work=float(self.work[i]), param=float(self.param[i]), size=float(self.size[i]))
@@ -284,7 +307,7 @@ def diamond() -> Graph:
     nodes = {x: dict(work=w, param=p, size=s) for x, (w, p, s) in costs.items()}
     return Graph.from_edges(nodes, [("a", "b"), ("a", "c"), ("b", "d"), ("c", "d")])
 
-# %% ../nbs/00_graph.ipynb #c33a63dc
+# %% ../nbs/00_graph.ipynb #e26c32c4
 class StageCost(NamedTuple):
     "Breakdown of one stage's cost."
     work: float
@@ -294,14 +317,19 @@ class StageCost(NamedTuple):
     overflow: float
     cost: float
 
+def _stage_mask(n: int, nodes) -> np.ndarray:
+    "A boolean mask of the nodes of a stage, from node indices (any iterable) or a mask."
+    inside, nodes = np.zeros(n, bool), np.asarray(nodes)
+    if nodes.dtype == bool: inside[:] = nodes
+    else: inside[nodes.astype(np.int64)] = True
+    return inside
+
+# %% ../nbs/00_graph.ipynb #9321453e
 def stage_cost(graph: Graph,
                nodes,  # node indices of the stage (any iterable), or a boolean mask
                cost_model: CostModel = CostModel()) -> StageCost:
     "Cost of one stage of `graph`, from the definition of f(S)."
-    inside = np.zeros(graph.n, bool)
-    nodes = np.asarray(nodes)
-    if nodes.dtype == bool: inside[:] = nodes
-    else: inside[nodes.astype(np.int64)] = True
+    inside = _stage_mask(graph.n, nodes)
     if not inside.any(): return StageCost(0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     s_in, s_out = inside[graph.src], inside[graph.dst]
     sizein = float(graph.size[np.unique(graph.src[~s_in & s_out])].sum())
@@ -324,48 +352,69 @@ def colocation_blocks(graph: Graph) -> np.ndarray:
     label[free] = label.max(initial=-1) + 1 + np.arange(free.sum())
     label = np.unique(label, return_inverse=True)[1].reshape(-1)
     blocks = int(label.max(initial=-1)) + 1
+    if blocks == graph.n: return label  # no groups: the graph is acyclic, every node its own block
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
     arcs = sp.csr_array((np.ones(graph.m), (label[graph.src], label[graph.dst])), shape=(blocks, blocks))
     return connected_components(arcs, directed=True, connection="strong")[1][label]
 
-# %% ../nbs/00_graph.ipynb #62db5d17
+# %% ../nbs/00_graph.ipynb #0c8a41da
+def _numbered_blocks(graph: Graph) -> np.ndarray:
+    "Block of every node, blocks numbered by their first member's listing position (no groups: the identity)."
+    _, first, block_of = np.unique(colocation_blocks(graph), return_index=True, return_inverse=True)
+    relabel = np.empty(len(first), np.int64); relabel[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return relabel[block_of.reshape(-1)]
+
+def _block_tensors(graph: Graph, block_of: np.ndarray) -> np.ndarray:
+    "(producer node, consumer block) pairs of the tensors that cross blocks, each pair once, sorted."
+    bs, bd = block_of[graph.src], block_of[graph.dst]
+    crossing = bs != bd
+    if not crossing.any(): return np.zeros((0, 2), np.int64)
+    return np.unique(np.stack([graph.src[crossing], bd[crossing]], 1), axis=0)
+
+# %% ../nbs/00_graph.ipynb #31ea503b
 class Contracted:
     "The problem all algorithms solve: one node per colocation group, tensors kept per producer."
     def __init__(self, graph: Graph):
-        self.graph = graph
-        _, first, block_of = np.unique(colocation_blocks(graph), return_index=True, return_inverse=True)
-        # number the blocks by their first member's listing position, so a graph without groups is unchanged
-        relabel = np.empty(len(first), np.int64); relabel[np.argsort(first, kind="stable")] = np.arange(len(first))
-        self.block_of = relabel[block_of.reshape(-1)]
-        n = self.n = len(first)
+        self.graph, self.block_of = graph, _numbered_blocks(graph)
+        n = self.n = int(self.block_of.max(initial=-1)) + 1
         by_block = np.argsort(self.block_of, kind="stable")
         self.members = np.split(by_block, np.cumsum(np.bincount(self.block_of, minlength=n))[:-1])
         self.work = np.bincount(self.block_of, graph.work, minlength=n)
         self.param = np.bincount(self.block_of, graph.param, minlength=n)
-        # tensors: one per original node, consumers mapped to blocks, the producer's own block removed
-        bs, bd = self.block_of[graph.src], self.block_of[graph.dst]
-        crossing = bs != bd
-        pairs = (np.unique(np.stack([graph.src[crossing], bd[crossing]], 1), axis=0) if crossing.any()
-                 else np.zeros((0, 2), np.int64))
-        producers, t_of_pair = np.unique(pairs[:, 0], return_inverse=True)
-        self.tensor_node = producers  # original node whose output the tensor is
-        self.tensor_producer = self.block_of[producers]
-        self.tensor_size = graph.size[producers]
-        t = self.tensors = len(producers)
-        self.cons_ptr, self.cons_idx = csr(t, t_of_pair.reshape(-1), pairs[:, 1])
-        self.out_ptr, self.out_idx = csr(n, self.tensor_producer, np.arange(t))
-        self.in_ptr, self.in_idx = csr(n, pairs[:, 1], t_of_pair.reshape(-1))
-        edges = (np.unique(np.stack([self.tensor_producer[t_of_pair.reshape(-1)], pairs[:, 1]], 1), axis=0) if t
-                 else np.zeros((0, 2), np.int64))
-        self.src, self.dst = edges[:, 0], edges[:, 1]
-        self.succ_ptr, self.succ_idx = csr(n, self.src, self.dst)
-        self.indegree = np.bincount(self.dst, minlength=n).astype(np.int64)
-        position = np.argsort(graph.given_order)  # of every original node in the given order
-        first_position = np.full(n, graph.n, np.int64); np.minimum.at(first_position, self.block_of, position)
-        self.given_order = kahn_order(self.succ_ptr, self.succ_idx, self.indegree, first_position)  # acyclic: complete
+        self._arcs(self._tensors(_block_tensors(graph, self.block_of)))
 
     def expand(self, block_stage: np.ndarray) -> np.ndarray:
         "Stage of every original node, given the stage of every block."
         return np.asarray(block_stage)[self.block_of]
+
+# %% ../nbs/00_graph.ipynb #9ec3ecf0
+@patch
+def _tensors(self: Contracted, pairs: np.ndarray) -> np.ndarray:
+    "One tensor per producing node (block, size, consumer blocks; per block the tensors in and out); block pairs."
+    producers, t_of_pair = np.unique(pairs[:, 0], return_inverse=True)
+    t_of_pair = t_of_pair.reshape(-1)
+    self.tensor_node = producers  # original node whose output the tensor is
+    self.tensor_producer = self.block_of[producers]
+    self.tensor_size = self.graph.size[producers]
+    t = self.tensors = len(producers)
+    self.cons_ptr, self.cons_idx = csr(t, t_of_pair, pairs[:, 1])
+    self.out_ptr, self.out_idx = csr(self.n, self.tensor_producer, np.arange(t))
+    self.in_ptr, self.in_idx = csr(self.n, pairs[:, 1], t_of_pair)
+    return np.stack([self.tensor_producer[t_of_pair], pairs[:, 1]], 1)  # (producer block, consumer block)
+
+# %% ../nbs/00_graph.ipynb #68536c9d
+@patch
+def _arcs(self: Contracted, pairs: np.ndarray):  # (producer block, consumer block) per tensor and consumer
+    "Arcs between blocks (one per pair that shares a tensor), in-degrees, and the given order of the blocks."
+    n = self.n
+    edges = np.unique(pairs, axis=0) if len(pairs) else np.zeros((0, 2), np.int64)
+    self.src, self.dst = edges[:, 0], edges[:, 1]
+    self.succ_ptr, self.succ_idx = csr(n, self.src, self.dst)
+    self.indegree = np.bincount(self.dst, minlength=n).astype(np.int64)
+    position = np.argsort(self.graph.given_order)  # of every original node in the given order
+    first_position = np.full(n, self.graph.n, np.int64); np.minimum.at(first_position, self.block_of, position)
+    self.given_order = kahn_order(self.succ_ptr, self.succ_idx, self.indegree, first_position)  # acyclic: complete
 
 # %% ../nbs/00_graph.ipynb #5c8127af
 def check_k(k) -> int:
@@ -388,7 +437,7 @@ def cap_violation(q: Contracted, k: int, cost_model: CostModel) -> str:
                 f"stages x the memory cap of {cap:g}")
     return ""
 
-# %% ../nbs/00_graph.ipynb #50f7aa33
+# %% ../nbs/00_graph.ipynb #47adb329
 class Partition:
     "A stage for every node of `graph`, with validity check and per-stage costs."
     def __init__(self, graph: Graph, stage, k: int):
@@ -396,45 +445,54 @@ class Partition:
         self.stage = np.asarray(stage, np.int64).reshape(-1)
         self.stage.flags.writeable = False
 
-    def problems(self) -> list[str]:
-        "Why the partition is invalid (empty when valid)."
-        g, s, out = self.graph, self.stage, []
-        if len(s) != g.n: return [f"partition has {len(s)} stages for {g.n} nodes"]
-        if self.k < 1: out.append(f"k must be >= 1, got {self.k}")
-        if len(s) and (s.min() < 0 or s.max() >= self.k): out.append(f"stages must lie in 0..{self.k - 1}")
-        back = np.flatnonzero(s[g.src] > s[g.dst])
-        if len(back):
-            u, v = g.src[back[0]], g.dst[back[0]]
-            out.append(f"edge {g.names[u]!r} -> {g.names[v]!r} goes backwards (stage {s[u]} -> {s[v]})")
-        for members in g.groups():
-            if len(set(s[members].tolist())) > 1: out.append(f"colocation group of {g.names[members[0]]!r} is split")
-        return out
-
-    def validate(self) -> Partition:
-        "Raise a `GraphError` naming the first problem, else return self."
-        problems = self.problems()
-        if problems: raise GraphError("invalid partition: " + problems[0])
-        return self
-
-    def normalized(self) -> Partition:
-        "The same split with the non-empty stages numbered 0..s-1 in pipeline order."
-        used, stage = np.unique(self.stage, return_inverse=True)
-        return Partition(self.graph, stage.reshape(-1), self.k)
-
-    def stages(self) -> list[np.ndarray]:
-        "Node indices of every non-empty stage, in pipeline order."
-        return [np.flatnonzero(self.stage == b) for b in np.unique(self.stage)]
-
-    def breakdown(self, cost_model: CostModel = CostModel()) -> list[StageCost]:
-        "`StageCost` of every non-empty stage."
-        return [stage_cost(self.graph, nodes, cost_model) for nodes in self.stages()]
-
-    def bottleneck(self, cost_model: CostModel = CostModel()) -> float:
-        "The largest stage cost: 1/throughput."
-        return max((c.cost for c in self.breakdown(cost_model)), default=0.0)
-
     def __repr__(self):
         return f"Partition(k={self.k}, stages={len(np.unique(self.stage))}, n={self.graph.n})"
+
+# %% ../nbs/00_graph.ipynb #4ae01b9c
+@patch
+def problems(self: Partition) -> list[str]:
+    "Why the partition is invalid (empty when valid)."
+    g, s, out = self.graph, self.stage, []
+    if len(s) != g.n: return [f"partition has {len(s)} stages for {g.n} nodes"]
+    if self.k < 1: out.append(f"k must be >= 1, got {self.k}")
+    if len(s) and (s.min() < 0 or s.max() >= self.k): out.append(f"stages must lie in 0..{self.k - 1}")
+    back = np.flatnonzero(s[g.src] > s[g.dst])
+    if len(back):
+        u, v = g.src[back[0]], g.dst[back[0]]
+        out.append(f"edge {g.names[u]!r} -> {g.names[v]!r} goes backwards (stage {s[u]} -> {s[v]})")
+    for members in g.groups():
+        if len(set(s[members].tolist())) > 1: out.append(f"colocation group of {g.names[members[0]]!r} is split")
+    return out
+
+@patch
+def validate(self: Partition) -> Partition:
+    "Raise a `GraphError` naming the first problem, else return self."
+    problems = self.problems()
+    if problems: raise GraphError("invalid partition: " + problems[0])
+    return self
+
+# %% ../nbs/00_graph.ipynb #bf816244
+@patch
+def normalized(self: Partition) -> Partition:
+    "The same split with the non-empty stages numbered 0..s-1 in pipeline order."
+    used, stage = np.unique(self.stage, return_inverse=True)
+    return Partition(self.graph, stage.reshape(-1), self.k)
+
+@patch
+def stages(self: Partition) -> list[np.ndarray]:
+    "Node indices of every non-empty stage, in pipeline order."
+    return [np.flatnonzero(self.stage == b) for b in np.unique(self.stage)]
+
+# %% ../nbs/00_graph.ipynb #b0729036
+@patch
+def breakdown(self: Partition, cost_model: CostModel = CostModel()) -> list[StageCost]:
+    "`StageCost` of every non-empty stage."
+    return [stage_cost(self.graph, nodes, cost_model) for nodes in self.stages()]
+
+@patch
+def bottleneck(self: Partition, cost_model: CostModel = CostModel()) -> float:
+    "The largest stage cost: 1/throughput."
+    return max((c.cost for c in self.breakdown(cost_model)), default=0.0)
 
 # %% ../nbs/00_graph.ipynb #7c278215
 def random_graph(n: int,  # nodes

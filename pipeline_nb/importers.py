@@ -8,15 +8,17 @@ import math
 import warnings
 from collections import Counter
 from dataclasses import dataclass, fields
+from importlib.util import find_spec
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
+from fastcore.basics import patch
 import numpy as np
-import onnx
-from onnx import helper, shape_inference
 
 from .graph import MAX_TOTAL, TIME_UNITS, CostModel, Graph, GraphError, Units, _cycle_message
-from .io import Workload, _read, _show
+from .io import Workload, _read, _show, cached, file_stamp
+
+if TYPE_CHECKING: import onnx  # imported where it is used: loading it takes most of a second
 
 # %% auto #0
 __all__ = ['GiB', 'PRESETS', 'Device', 'devices', 'get_device', 'costed_workload', 'onnx_light_models', 'onnx_flops',
@@ -28,7 +30,7 @@ def _seconds_per_unit(time_unit: str) -> float:
         raise GraphError(f"unknown time unit {time_unit!r} (known: {', '.join(TIME_UNITS)})")
     return TIME_UNITS[time_unit]
 
-# %% ../nbs/09_import.ipynb #9d3c0030
+# %% ../nbs/09_import.ipynb #1d16ae63
 @dataclass(frozen=True)
 class Device:
     "An accelerator as the roofline model sees it; all rates per second, all sizes in bytes."
@@ -47,26 +49,30 @@ class Device:
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
                 raise GraphError(f"device {self.name!r}: {f.name} must be a finite number > 0, got {value!r}")
 
-    def op_time(self,
-                flops,  # floating-point operations of each operator (a number or an array)
-                bytes_moved,  # bytes each operator reads and writes in device memory
-                time_unit: str = "s"):
-        "Roofline time of each operator: max(flops / peak, bytes / memory bandwidth)."
-        seconds = np.maximum(np.asarray(flops, float) / self.peak_flops,
-                             np.asarray(bytes_moved, float) / self.memory_bandwidth)
-        return seconds / _seconds_per_unit(time_unit)
+# %% ../nbs/09_import.ipynb #039cb325
+@patch
+def op_time(self: Device,
+            flops,  # floating-point operations of each operator (a number or an array)
+            bytes_moved,  # bytes each operator reads and writes in device memory
+            time_unit: str = "s"):
+    "Roofline time of each operator: max(flops / peak, bytes / memory bandwidth)."
+    seconds = np.maximum(np.asarray(flops, float) / self.peak_flops,
+                         np.asarray(bytes_moved, float) / self.memory_bandwidth)
+    return seconds / _seconds_per_unit(time_unit)
 
-    def cost_model(self, time_unit: str = "s", **changes) -> CostModel:
-        "The stage cost constants of a pipeline of these devices (`changes` override fields of the result)."
-        per_second = _seconds_per_unit(time_unit)
-        per_byte = 1.0 / (self.link_bandwidth * per_second)
-        if self.memory is None: cm = CostModel(per_byte, per_byte)
-        elif self.host_bandwidth is None: cm = CostModel(per_byte, per_byte, memory_cap=float(self.memory))
-        else: cm = CostModel(per_byte, per_byte, memory_limit=float(self.memory),
-                             c_ov=1.0 / (self.host_bandwidth * per_second))
-        return cm.with_(**changes)
+# %% ../nbs/09_import.ipynb #d58d48ee
+@patch
+def cost_model(self: Device, time_unit: str = "s", **changes) -> CostModel:
+    "The stage cost constants of a pipeline of these devices (`changes` override fields of the result)."
+    per_second = _seconds_per_unit(time_unit)
+    per_byte = 1.0 / (self.link_bandwidth * per_second)
+    if self.memory is None: cm = CostModel(per_byte, per_byte)
+    elif self.host_bandwidth is None: cm = CostModel(per_byte, per_byte, memory_cap=float(self.memory))
+    else: cm = CostModel(per_byte, per_byte, memory_limit=float(self.memory),
+                         c_ov=1.0 / (self.host_bandwidth * per_second))
+    return cm.with_(**changes)
 
-# %% ../nbs/09_import.ipynb #f1bed21d
+# %% ../nbs/09_import.ipynb #72520a74
 GiB = 2**30
 
 PRESETS: dict[str, Device] = {d.name: d for d in [
@@ -82,6 +88,7 @@ PRESETS: dict[str, Device] = {d.name: d for d in [
            "Xeon Platinum 8380 (40 cores, AVX-512, FP32), 8x DDR4-3200, 100 Gb Ethernet between machines"),
 ]}
 
+# %% ../nbs/09_import.ipynb #979f8113
 def devices() -> list[Device]:
     "The preset devices."
     return list(PRESETS.values())
@@ -123,10 +130,10 @@ def costed_workload(names: list,  # operator ids
 # %% ../nbs/09_import.ipynb #aa1ef671
 def onnx_light_models() -> dict[str, Path]:
     "The CNN models shipped inside the onnx wheel, by short name."
-    folder = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light"
+    folder = Path(find_spec("onnx").origin).parent / "backend" / "test" / "data" / "light"
     return {p.stem.removeprefix("light_").removeprefix("bvlc_"): p for p in sorted(folder.glob("light_*.onnx"))}
 
-# %% ../nbs/09_import.ipynb #97e6d5c1
+# %% ../nbs/09_import.ipynb #359ea1e6
 def _dims(tensor_type) -> tuple | None:
     "The static shape of a tensor type, or None if any dimension is unknown or symbolic."
     if not tensor_type.HasField("shape"): return None
@@ -134,12 +141,16 @@ def _dims(tensor_type) -> tuple | None:
     return tuple(d.dim_value for d in dims) if all(d.HasField("dim_value") for d in dims) else None
 
 def _itemsize(elem_type: int, tensor: str) -> int:
-    try: return np.dtype(helper.tensor_dtype_to_np_dtype(elem_type)).itemsize
+    "Bytes of one element of an ONNX element type (4 for float32, ...); types without a fixed size are refused."
+    from onnx.helper import tensor_dtype_to_np_dtype
+    try: return np.dtype(tensor_dtype_to_np_dtype(elem_type)).itemsize
     except (KeyError, TypeError, ValueError):
         raise GraphError(f"tensor {tensor!r}: element type {elem_type} has no fixed size") from None
 
+# %% ../nbs/09_import.ipynb #82b41fd8
 def _fix_inputs(model: onnx.ModelProto, input_shapes: dict) -> onnx.ModelProto:
     "A copy of `model` with the given inputs' shapes made static."
+    import onnx
     model = onnx.ModelProto.FromString(model.SerializeToString())
     inputs = {i.name: i for i in model.graph.input}
     for name, shape in input_shapes.items():
@@ -150,8 +161,9 @@ def _fix_inputs(model: onnx.ModelProto, input_shapes: dict) -> onnx.ModelProto:
         for value in shape: dims.add().dim_value = int(value)
     return model
 
-def _tensor_types(model: onnx.ModelProto) -> dict:
-    "Tensor name -> (element type, static shape or None), after shape inference."
+# %% ../nbs/09_import.ipynb #4a2db93f
+def _check_static_inputs(model: onnx.ModelProto):
+    "Refuse a model whose graph inputs (weights aside) lack a static shape, naming the input to fix."
     initializers = {t.name for t in model.graph.initializer}
     for i in model.graph.input:
         if i.name in initializers or not i.type.HasField("tensor_type"): continue
@@ -160,7 +172,13 @@ def _tensor_types(model: onnx.ModelProto) -> dict:
             problem = f"has dimension {dims[0]!r}" if dims else "has no shape"
             raise GraphError(f"dynamic shape: input {i.name!r} {problem}; "
                              f"give static shapes with input_shapes={{{i.name!r}: (...)}}")
-    try: inferred = shape_inference.infer_shapes(model, strict_mode=True, data_prop=True)
+
+# %% ../nbs/09_import.ipynb #438af513
+def _tensor_types(model: onnx.ModelProto) -> dict:
+    "Tensor name -> (element type, static shape or None), after shape inference."
+    _check_static_inputs(model)
+    from onnx.shape_inference import infer_shapes
+    try: inferred = infer_shapes(model, strict_mode=True, data_prop=True)
     except Exception as e:  # onnx raises several kinds, all meaning the same
         why = (str(e).strip().splitlines() or [type(e).__name__])[-1]
         raise GraphError(f"ONNX shape inference failed: {_show(why)[1:-1]}") from None
@@ -199,9 +217,13 @@ _ELEMENTWISE = {"Add", "Sub", "Mul", "Div", "Sum", "Max", "Min", "Mean", "Pow", 
                 "LessOrEqual", "Greater", "GreaterOrEqual", "Where", "IsNaN", "IsInf", "BitShift"}
 _PER_ELEMENT = {"BatchNormalization": 2, "Softmax": 5, "LogSoftmax": 5, "LayerNormalization": 5,
                 "InstanceNormalization": 5, "GroupNormalization": 5}
+_CONTROL_FLOW = {"If", "Loop", "Scan"}  # operators with subgraphs: not supported
 
+
+# %% ../nbs/09_import.ipynb #d0725498
 def _attrs(node) -> dict:
-    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    from onnx.helper import get_attribute_value
+    return {a.name: get_attribute_value(a) for a in node.attribute}
 
 def onnx_flops(node: onnx.NodeProto,  # the operator
                inputs: list,  # shape of each input (None where absent or unknown)
@@ -225,13 +247,12 @@ def onnx_flops(node: onnx.NodeProto,  # the operator
     if op in _VIEWS or op in _MOVES: return 0
     return None
 
-# %% ../nbs/09_import.ipynb #6581e765
-_CONTROL_FLOW = {"If", "Loop", "Scan"}
-
+# %% ../nbs/09_import.ipynb #f9d8c1ab
 def _read_onnx(path) -> onnx.ModelProto:
     "The model in the file `path`; a missing, empty or undecodable file is a `GraphError`."
     data = _read(Path(path), binary=True)
     if not data: raise GraphError("empty file")
+    import onnx
     try: return onnx.load_model_from_string(data)
     except Exception as e: raise GraphError(f"not an ONNX model ({type(e).__name__}: {_show(str(e))[1:-1]})") from None
 
@@ -240,6 +261,29 @@ def _bounded(count: int, what: str) -> int:
     if count > MAX_TOTAL: raise GraphError(f"{what} is {_show(count)}: more than {MAX_TOTAL:.0e}, refused")
     return count
 
+# %% ../nbs/09_import.ipynb #3ad5e5ba
+def _check_supported(ops: list, names: list):
+    "Refuse control flow (operators with subgraphs) and operators of other domains than the standard one."
+    for node, name in zip(ops, names):
+        if node.op_type in _CONTROL_FLOW or node.domain not in ("", "ai.onnx"):
+            kind = "control flow" if node.op_type in _CONTROL_FLOW else f"domain {node.domain!r}"
+            raise GraphError(f"unsupported operator {node.op_type} ({kind}) in node {name!r}")
+
+def _data_edges(ops: list, names: list) -> list:
+    "(producer, consumer) index pairs, one per pair that shares a tensor; a tensor made twice, a cycle: refused."
+    producer = {}
+    for i, node in enumerate(ops):
+        for x in node.output:
+            if x and producer.setdefault(x, i) != i:
+                raise GraphError(f"tensor {x!r} is the output of both {names[producer[x]]!r} and {names[i]!r}")
+    edges = sorted({(producer[x], i) for i, node in enumerate(ops) for x in node.input if x in producer})
+    import networkx as nx
+    if edges and not nx.is_directed_acyclic_graph(nx.DiGraph(edges)):
+        src, dst = np.array(edges).T
+        raise GraphError(_cycle_message(len(ops), src, dst, names))
+    return edges
+
+# %% ../nbs/09_import.ipynb #af0aaea1
 def _operators(g: onnx.GraphProto) -> tuple[list, list, list]:
     "The operators of `g` (constants folded away), their ids and their (producer, consumer) pairs."
     if not g.node: raise GraphError("graph has no nodes")
@@ -249,91 +293,101 @@ def _operators(g: onnx.GraphProto) -> tuple[list, list, list]:
     ops = [node for node in g.node if not all(x in const for x in node.input if x)]
     if not ops: raise GraphError("graph has no nodes that depend on an input: all are constants")
     names = _node_ids(ops)
-    for node, name in zip(ops, names):
-        if node.op_type in _CONTROL_FLOW or node.domain not in ("", "ai.onnx"):
-            kind = "control flow" if node.op_type in _CONTROL_FLOW else f"domain {node.domain!r}"
-            raise GraphError(f"unsupported operator {node.op_type} ({kind}) in node {name!r}")
-    producer = {}
-    for i, node in enumerate(ops):
-        for x in node.output:
-            if x and producer.setdefault(x, i) != i:
-                raise GraphError(f"tensor {x!r} is the output of both {names[producer[x]]!r} and {names[i]!r}")
-    edges = sorted({(producer[x], i) for i, node in enumerate(ops) for x in node.input if x in producer})
-    if edges and not nx.is_directed_acyclic_graph(nx.DiGraph(edges)):
-        src, dst = np.array(edges).T
-        raise GraphError(_cycle_message(len(ops), src, dst, names))
-    return ops, names, edges
+    _check_supported(ops, names)
+    return ops, names, _data_edges(ops, names)
 
-# %% ../nbs/09_import.ipynb #bf1e5ac3
+# %% ../nbs/09_import.ipynb #c089dc64
+def _tensor_bytes(types: dict, x: str, where: str) -> int:
+    "Bytes of tensor `x` (`where` names it in errors): it needs a static shape without negative dimensions."
+    elem, dims = types.get(x, (None, None))
+    if dims is None: raise GraphError(f"{where} has no static shape after shape inference: dynamic shapes, "
+                                      f"or an operator shape inference does not know")
+    if any(d < 0 for d in dims): raise GraphError(f"{where} has a negative dimension: shape {dims}")
+    return _bounded(math.prod(dims) * _itemsize(elem, x), f"{where}: its size in bytes")
+
+def _counted_flops(node, name: str, shape, used: set) -> tuple[int, bool]:
+    "FLOPs of one operator (by the table, else one per output element) and whether they are that estimate."
+    try: f = onnx_flops(node, [shape(x) if x else None for x in node.input], [shape(x) for x in node.output])
+    except (KeyError, IndexError, TypeError) as e:
+        raise GraphError(f"operator {name!r} ({node.op_type}): cannot count its FLOPs ({e!r})") from None
+    except GraphError as e: raise GraphError(f"operator {name!r}: {e}") from None
+    estimated = f is None
+    if estimated: f = sum(math.prod(shape(x)) for x in node.output if x in used)
+    return _bounded(f, f"operator {name!r} ({node.op_type}): its FLOPs"), estimated
+
+# %% ../nbs/09_import.ipynb #eaeeb2a9
+def _operator_counts(ops: list, names: list, const: set, types: dict, used: set) -> tuple:
+    "Per operator: FLOPs, bytes moved, parameter bytes, output bytes; and the op types whose FLOPs are estimated."
+    def shape(x): return types.get(x, (None, None))[1]
+    flops, moved, param, size, estimated = [], [], [], [], Counter()
+    for node, name in zip(ops, names):
+        def nbytes(x, node=node, name=name):
+            return _tensor_bytes(types, x, f"tensor {x!r} (of operator {name!r}, {node.op_type})")
+        ins = [x for x in node.input if x]
+        weights = {x for x in ins if x in const}
+        param.append(sum(nbytes(x) for x in weights))
+        size.append(sum(nbytes(x) for x in node.output if x in used))
+        f, guessed = _counted_flops(node, name, shape, used)
+        flops.append(f)
+        if guessed: estimated[node.op_type] += 1
+        activations = sum(nbytes(x) for x in set(ins) - weights)
+        moved.append(0 if node.op_type in _VIEWS else activations + param[-1] + size[-1])
+    return flops, moved, param, size, estimated
+
+# %% ../nbs/09_import.ipynb #d2c8abd2
 def _import_model(model: onnx.ModelProto, device, op_times, input_shapes, time_unit, source: str) -> Workload:
+    "The workload of a decoded model: operators and their edges, tensor types, counts, then the device's times."
     g = model.graph
     ops, names, edges = _operators(g)
-    const = _constant_nodes(g)
     types = _tensor_types(_fix_inputs(model, input_shapes) if input_shapes else model)
     produced = {x for node in ops for x in node.output if x}
     used = {x for node in ops for x in node.input if x in produced} | {o.name for o in g.output}
-    def shape(x): return types.get(x, (None, None))[1]
-    def nbytes(x, i):
-        elem, dims = types.get(x, (None, None))
-        where = f"tensor {x!r} (of operator {names[i]!r}, {ops[i].op_type})"
-        if dims is None: raise GraphError(f"{where} has no static shape after shape inference: dynamic shapes, "
-                                          f"or an operator shape inference does not know")
-        if any(d < 0 for d in dims): raise GraphError(f"{where} has a negative dimension: shape {dims}")
-        return _bounded(math.prod(dims) * _itemsize(elem, x), f"{where}: its size in bytes")
-    flops, moved, param, size, estimated = [], [], [], [], Counter()
-    for i, node in enumerate(ops):
-        ins = [x for x in node.input if x]
-        weights = {x for x in ins if x in const}
-        param.append(sum(nbytes(x, i) for x in weights))
-        size.append(sum(nbytes(x, i) for x in node.output if x in used))
-        try: f = onnx_flops(node, [shape(x) if x else None for x in node.input], [shape(x) for x in node.output])
-        except (KeyError, IndexError, TypeError) as e:
-            raise GraphError(f"operator {names[i]!r} ({node.op_type}): cannot count its FLOPs ({e!r})") from None
-        except GraphError as e: raise GraphError(f"operator {names[i]!r}: {e}") from None
-        if f is None:
-            estimated[node.op_type] += 1
-            f = sum(math.prod(shape(x)) for x in node.output if x in used)
-        flops.append(_bounded(f, f"operator {names[i]!r} ({node.op_type}): its FLOPs"))
-        activations = sum(nbytes(x, i) for x in set(ins) - weights)
-        moved.append(0 if node.op_type in _VIEWS else activations + param[-1] + size[-1])
+    flops, moved, param, size, estimated = _operator_counts(ops, names, _constant_nodes(g), types, used)
     if estimated:
         warnings.warn("FLOPs estimated as one per output element for: "
                       + ", ".join(f"{op} ({k})" for op, k in estimated.items()), stacklevel=1)
     return costed_workload(names, [node.op_type for node in ops], flops, moved, param, size, edges, device,
                            op_times, time_unit, meta=dict(format="onnx", source=source, estimated=dict(estimated)))
 
+# %% ../nbs/09_import.ipynb #f0f3192d
 def import_onnx(model,  # an onnx.ModelProto, or the path of a .onnx file
                 device: str | Device = "a100",  # target device (preset name or Device)
                 op_times: dict | None = None,  # operator id -> measured seconds, replacing the roofline estimate
                 input_shapes: dict | None = None,  # input name -> static shape, for models with dynamic dimensions
-                time_unit: str = "s") -> Workload:  # unit of `work` and of the cost model's times
+                time_unit: str = "s",  # unit of `work` and of the cost model's times
+                cache: bool = True) -> Workload:  # keep a file's workload in the cache (see `io.cached`)
     "An ONNX model as a costed workload: FLOPs and bytes from shape inference, timed on `device`."
     if not isinstance(model, (str, Path)):
         return _import_model(model, device, op_times, input_shapes, time_unit, model.graph.name)
-    try: return _import_model(_read_onnx(model), device, op_times, input_shapes, time_unit, str(model))
-    except GraphError as e: raise GraphError(f"{model}: {e}") from None
+    def build():
+        try: return _import_model(_read_onnx(model), device, op_times, input_shapes, time_unit, str(model))
+        except GraphError as e: raise GraphError(f"{model}: {e}") from None
+    if not cache or not Path(model).is_file(): return build()
+    code = [file_stamp(find_spec(f"pipeline_nb.{m}").origin) for m in ("importers", "graph", "io")]
+    return cached(model, build, device, op_times, input_shapes, time_unit, code)
 
-# %% ../nbs/09_import.ipynb #31eed5bc
-def _torch_leaves(x, torch):
-    from torch.utils._pytree import tree_leaves
-    return [t for t in tree_leaves(x) if isinstance(t, torch.Tensor)]
-
-def import_torch(module,  # a torch.nn.Module that torch.fx can trace
-                 example_inputs,  # a tensor or a tuple of tensors to run it on (shapes fix the sizes)
-                 device: str | Device = "a100",  # target device (preset name or Device)
-                 op_times: dict | None = None,  # operator id (fx node name) -> measured seconds
-                 time_unit: str = "s") -> Workload:  # unit of `work` and of the cost model's times
-    "A PyTorch module as a costed workload: torch.fx graph, shapes from ShapeProp, FLOPs from FlopCounterMode."
+# %% ../nbs/09_import.ipynb #c0f573f7
+def _torch():
+    "torch and the two fx tools the importer needs, or a `GraphError` that says how to install them."
     try:
         import torch, torch.fx
         from torch.fx.passes.shape_prop import ShapeProp
         from torch.utils.flop_counter import FlopCounterMode
     except ImportError: raise GraphError("import_torch needs PyTorch: pip install 'pipeline_nb[torch]'") from None
-    inputs = example_inputs if isinstance(example_inputs, tuple) else (example_inputs,)
-    try: gm = torch.fx.symbolic_trace(module)
-    except Exception as e: raise GraphError(f"torch.fx cannot trace {type(module).__name__}: {e}") from None
-    nbytes = lambda ts: sum(t.numel() * t.element_size() for t in ts)
-    seen = {}  # node -> (flops, output bytes, input activation bytes, is a view)
+    return torch, ShapeProp, FlopCounterMode
+
+def _torch_leaves(x, torch):
+    "The tensors inside a (nested) fx value."
+    from torch.utils._pytree import tree_leaves
+    return [t for t in tree_leaves(x) if isinstance(t, torch.Tensor)]
+
+def _tensor_nbytes(tensors) -> int: return sum(t.numel() * t.element_size() for t in tensors)
+
+# %% ../nbs/09_import.ipynb #0cc22ccb
+def _run_counting(gm, inputs: tuple, model_name: str) -> dict:
+    "Run the traced module once; per fx node: (FLOPs, output bytes, whether every output is a view of an input)."
+    torch, ShapeProp, FlopCounterMode = _torch()
+    seen = {}
 
     class Counting(ShapeProp):
         def run_node(self, n):
@@ -343,34 +397,52 @@ def import_torch(module,  # a torch.nn.Module that torch.fx can trace
             storages = {t.untyped_storage().data_ptr() for t in ins}
             view = bool(outs) and all(t._is_view() and not any(t is i for i in ins)
                                       and t.untyped_storage().data_ptr() in storages for t in outs)
-            seen[n] = (counter.get_total_flops(), nbytes(outs), view)
+            seen[n] = (counter.get_total_flops(), _tensor_nbytes(outs), view)
             return result
 
     try:
         with torch.no_grad(): Counting(gm).propagate(*inputs)
-    except Exception as e:
-        raise GraphError(f"running {type(module).__name__} on the example inputs failed: {e}") from None
+    except Exception as e: raise GraphError(f"running {model_name} on the example inputs failed: {e}") from None
+    return seen
+
+# %% ../nbs/09_import.ipynb #24637af6
+def _fx_constants(gm) -> set:
+    "fx nodes computable from weights alone: `get_attr` and functions of constants only."
     const = set()
     for n in gm.graph.nodes:  # topological order
         if n.op == "get_attr" or (n.op in ("call_function", "call_method")
                                    and all(a in const for a in n.all_input_nodes)):
             const.add(n)
+    return const
+
+def _fx_type_and_param(gm, n, seen: dict, const: set) -> tuple[str, int]:
+    "An fx operator's type name and its parameter bytes (its module's parameters and buffers, constants it reads)."
+    param = sum(seen[a][1] for a in n.all_input_nodes if a in const)
+    if n.op == "call_module":
+        sub = gm.get_submodule(n.target)
+        return type(sub).__name__, param + _tensor_nbytes([*sub.parameters(), *sub.buffers()])
+    return (n.target if isinstance(n.target, str) else getattr(n.target, "__name__", str(n.target))), param
+
+# %% ../nbs/09_import.ipynb #e04257e8
+def import_torch(module,  # a torch.nn.Module that torch.fx can trace
+                 example_inputs,  # a tensor or a tuple of tensors to run it on (shapes fix the sizes)
+                 device: str | Device = "a100",  # target device (preset name or Device)
+                 op_times: dict | None = None,  # operator id (fx node name) -> measured seconds
+                 time_unit: str = "s") -> Workload:  # unit of `work` and of the cost model's times
+    "A PyTorch module as a costed workload: torch.fx graph, shapes from ShapeProp, FLOPs from FlopCounterMode."
+    torch = _torch()[0]
+    inputs = example_inputs if isinstance(example_inputs, tuple) else (example_inputs,)
+    try: gm = torch.fx.symbolic_trace(module)
+    except Exception as e: raise GraphError(f"torch.fx cannot trace {type(module).__name__}: {e}") from None
+    seen, const = _run_counting(gm, inputs, type(module).__name__), _fx_constants(gm)
     ops = [n for n in gm.graph.nodes if n.op in ("call_module", "call_function", "call_method") and n not in const]
     index = {n: i for i, n in enumerate(ops)}
-    flops, moved, param, size, types, edges = [], [], [], [], [], []
-    for i, n in enumerate(ops):
-        f, out, view = seen[n]
-        p = sum(seen[a][1] for a in n.all_input_nodes if a in const)
-        if n.op == "call_module":
-            sub = gm.get_submodule(n.target)
-            p += nbytes([*sub.parameters(), *sub.buffers()])
-            types.append(type(sub).__name__)
-        else: types.append(n.target if isinstance(n.target, str) else getattr(n.target, "__name__", str(n.target)))
-        activations = sum(seen[a][1] for a in n.all_input_nodes if a not in const)
-        flops.append(f); size.append(out); param.append(p)
-        moved.append(0 if view else activations + p + out)
-        edges += [(index[a], i) for a in n.all_input_nodes if a in index]
+    types, param = zip(*(_fx_type_and_param(gm, n, seen, const) for n in ops)) if ops else ((), ())
+    flops, size = [seen[n][0] for n in ops], [seen[n][1] for n in ops]
+    activations = [sum(seen[a][1] for a in n.all_input_nodes if a not in const) for n in ops]
+    moved = [0 if seen[n][2] else a + p + s for n, a, p, s in zip(ops, activations, param, size)]
+    edges = [(index[a], i) for i, n in enumerate(ops) for a in n.all_input_nodes if a in index]
     fx = [dict(op=n.op, target=str(n.target) if n.op != "call_function" else types[i],
                modules=list((n.meta.get("nn_module_stack") or {}).keys())) for i, n in enumerate(ops)]
-    return costed_workload([n.name for n in ops], types, flops, moved, param, size, edges, device, op_times, time_unit,
-                           meta=dict(format="torch", source=type(module).__name__, fx=fx))
+    return costed_workload([n.name for n in ops], list(types), flops, moved, list(param), size, edges, device,
+                           op_times, time_unit, meta=dict(format="torch", source=type(module).__name__, fx=fx))

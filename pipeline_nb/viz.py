@@ -32,8 +32,9 @@ def time_scale(largest: float,  # the largest time the axis shows
     name = next((u for u, s in sorted(TIME_UNITS.items(), key=lambda x: -x[1]) if seconds >= s), "ns")
     return TIME_UNITS[units.time] / TIME_UNITS[name], {"us": "µs"}.get(name, name)
 
+# %% ../nbs/11_viz.ipynb #fc8fa61f
 def format_size(x: float,  # a tensor size
-                units: Units = Units()) -> str:
+                units: Units = Units()) -> str:  # the units of the graph's numbers
     "A size as printed: bytes in B, KiB, MiB or GiB; other units as they are."
     if units.size != "B": return f"{x:.3g} {units.label('size')}"
     for step, name in ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
@@ -41,19 +42,47 @@ def format_size(x: float,  # a tensor size
     return f"{x:.3g} B"
 
 # %% ../nbs/11_viz.ipynb #e923c5f0
-def stage_colours(s: int) -> np.ndarray:
-    "RGBA colour of each of `s` stages."
-    if s <= 10: return plt.get_cmap("tab10")(np.arange(s))
-    if s <= 20: return plt.get_cmap("tab20")(np.r_[0:20:2, 1:20:2][:s])  # dark hues first, then the light ones
-    return plt.get_cmap("turbo")(np.linspace(0.05, 0.95, s))
+def stage_colours(stages: int) -> np.ndarray:  # how many stages to colour
+    "RGBA colour of each of `stages` stages."
+    if stages <= 10: return plt.get_cmap("tab10")(np.arange(stages))
+    if stages <= 20: return plt.get_cmap("tab20")(np.r_[0:20:2, 1:20:2][:stages])  # dark hues first, then light
+    return plt.get_cmap("turbo")(np.linspace(0.05, 0.95, stages))
 
 def _new_ax(ax, size):
+    "`ax`, or the axes of a new figure of `size` inches."
     return ax if ax is not None else plt.subplots(figsize=size)[1]
 
 # %% ../nbs/11_viz.ipynb #7c174c33
 STAGE_PARTS = (("work", "compute"), ("sizein", "receive"), ("sizeout", "send"), ("overflow", "overflow"))
 
-def plot_stages(graph: Graph, part: Partition, cost_model: CostModel = CostModel(),
+def _stack_parts(ax, rows: list, cost_model: CostModel, f: float):
+    "Each stage's cost as stacked bars of its parts, in time; a part that is zero in every stage is left out."
+    scale = {"work": 1.0, "sizein": cost_model.c_in, "sizeout": cost_model.c_out, "overflow": cost_model.c_ov}
+    bottom = np.zeros(len(rows))
+    for field, label in STAGE_PARTS:
+        heights = np.array([getattr(r, field) for r in rows]) * scale[field] * f
+        if heights.any(): ax.bar(np.arange(len(rows)), heights, bottom=bottom, label=label)
+        bottom += heights
+
+def _bound_lines(ax, top: float, lower_bound: float | None, f: float, unit: str):
+    "The bottleneck as a dashed line over the lower bound's translucent band (when there is one)."
+    if lower_bound is not None:
+        ax.axhline(lower_bound * f, color="tab:red", lw=4, alpha=0.45,
+                   label=f"lower bound {lower_bound * f:.4g} {unit}")
+    ax.axhline(top * f, color="k", ls="--", lw=1, label=f"bottleneck {top * f:.4g} {unit}")
+
+# %% ../nbs/11_viz.ipynb #34fb2c9f
+def _stages_frame(ax, stages: int, k: int, highest: float, unit: str):
+    "Ticks, limits (room above the `highest` line), labels, title and legend of the stage-cost chart."
+    ax.set_xticks(np.arange(stages)); ax.set_ylim(0, 1.12 * highest or 1)
+    ax.set_xlabel("stage"); ax.set_ylabel(f"cost ({unit})")
+    ax.set_title(f"stage costs: {stages} stages (k = {k})")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1, 1))
+
+# %% ../nbs/11_viz.ipynb #812ef643
+def plot_stages(graph: Graph,  # the workload's graph
+                part: Partition,  # the split to draw
+                cost_model: CostModel = CostModel(),  # prices the stages
                 lower_bound: float | None = None,  # drawn as a band under the bottleneck line when given
                 ax=None,  # matplotlib axes (default: a new figure)
                 units: Units = Units()):  # units of the graph's numbers
@@ -63,20 +92,9 @@ def plot_stages(graph: Graph, part: Partition, cost_model: CostModel = CostModel
     top = max(r.cost for r in rows)
     if lower_bound is not None and not math.isfinite(lower_bound): lower_bound = None  # no split fits: nothing to draw
     f, unit = time_scale(max(top, lower_bound or 0), units)
-    scale = {"work": 1.0, "sizein": cost_model.c_in, "sizeout": cost_model.c_out, "overflow": cost_model.c_ov}
-    bottom = np.zeros(len(rows))
-    for field, label in STAGE_PARTS:
-        heights = np.array([getattr(r, field) for r in rows]) * scale[field] * f
-        if heights.any(): ax.bar(np.arange(len(rows)), heights, bottom=bottom, label=label)
-        bottom += heights
-    if lower_bound is not None:
-        ax.axhline(lower_bound * f, color="tab:red", lw=4, alpha=0.45,
-                   label=f"lower bound {lower_bound * f:.4g} {unit}")
-    ax.axhline(top * f, color="k", ls="--", lw=1, label=f"bottleneck {top * f:.4g} {unit}")
-    ax.set_xticks(np.arange(len(rows))); ax.set_ylim(0, 1.12 * max(top, lower_bound or 0) * f or 1)
-    ax.set_xlabel("stage"); ax.set_ylabel(f"cost ({unit})")
-    ax.set_title(f"stage costs: {len(rows)} stages (k = {part.k})")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1, 1))
+    _stack_parts(ax, rows, cost_model, f)
+    _bound_lines(ax, top, lower_bound, f, unit)
+    _stages_frame(ax, len(rows), part.k, max(top, lower_bound or 0) * f, unit)
     return ax
 
 # %% ../nbs/11_viz.ipynb #89f88b25
@@ -86,27 +104,37 @@ def stage_order(graph: Graph, part: Partition) -> np.ndarray:
     return kahn_order(graph.succ_ptr, graph.succ_idx, graph.indegree, part.stage * graph.n + position)
 
 # %% ../nbs/11_viz.ipynb #bd71e9f3
-def plot_order(graph: Graph, part: Partition,
+def _strip(ax, heights: np.ndarray, stage: np.ndarray, colours: np.ndarray):
+    "One bar per position (coloured by its stage) in a single PolyCollection, a dotted line between stages."
+    x, zero = np.arange(len(heights), dtype=float), np.zeros_like(heights)
+    corners = [np.stack(c, 1) for c in ((x - 0.5, zero), (x - 0.5, heights), (x + 0.5, heights), (x + 0.5, zero))]
+    ax.add_collection(PolyCollection(np.stack(corners, 1), facecolors=colours[stage], edgecolors="none"))
+    for b in np.flatnonzero(np.diff(stage)) + 0.5: ax.axvline(b, color="k", lw=0.6, ls=":")
+
+def _stage_patches(colours: np.ndarray, stages: int, most: int = 12) -> list:
+    "Legend entries for the first `most` stages, and one that counts them all when there are more."
+    handles = [Patch(color=colours[b], label=f"stage {b}") for b in range(min(stages, most))]
+    if stages > most: handles.append(Patch(color="w", label=f"... {stages} stages"))
+    return handles
+
+# %% ../nbs/11_viz.ipynb #68dfc969
+def plot_order(graph: Graph,  # the workload's graph
+               part: Partition,  # the split that colours the nodes
                order=None,  # node indices along the order (default: `stage_order`)
-               ax=None, units: Units = Units(),
+               ax=None,  # matplotlib axes (default: a new figure)
+               units: Units = Units(),  # units of the graph's numbers
                title: str | None = None):  # default: the number of nodes and stages
     "The order as a strip: one bar per node, height its compute time, colour its stage."
     order = stage_order(graph, part) if order is None else np.asarray(order)
     stage = part.normalized().stage[order]
     s = int(stage.max(initial=0)) + 1
     f, unit = time_scale(graph.work.max(initial=0), units)
-    h, x = graph.work[order] * f, np.arange(len(order), dtype=float)
-    ax = _new_ax(ax, (8, 2.2))
-    zero = np.zeros_like(h)
-    corners = [np.stack(c, 1) for c in ((x - 0.5, zero), (x - 0.5, h), (x + 0.5, h), (x + 0.5, zero))]
-    colours = stage_colours(s)
-    ax.add_collection(PolyCollection(np.stack(corners, 1), facecolors=colours[stage], edgecolors="none"))
-    for b in np.flatnonzero(np.diff(stage)) + 0.5: ax.axvline(b, color="k", lw=0.6, ls=":")
+    h = graph.work[order] * f
+    ax, colours = _new_ax(ax, (8, 2.2)), stage_colours(s)
+    _strip(ax, h, stage, colours)
     ax.set_xlim(-0.5, len(order) - 0.5); ax.set_ylim(0, max(h.max(initial=0), 1e-300) * 1.05)
     ax.set_xlabel("position in the order"); ax.set_ylabel(f"compute ({unit})")
-    handles = [Patch(color=colours[b], label=f"stage {b}") for b in range(min(s, 12))]
-    if s > 12: handles.append(Patch(color="w", label=f"... {s} stages"))
-    ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
+    ax.legend(handles=_stage_patches(colours, s), fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
     ax.set_title(title or f"order of {len(order)} nodes, {s} stages")
     return ax
 
@@ -119,7 +147,9 @@ def depths(graph: Graph) -> np.ndarray:
         depth[succ] = np.maximum(depth[succ], depth[v] + 1)
     return depth
 
-def layered_layout(graph: Graph, part: Partition | None = None) -> np.ndarray:
+# %% ../nbs/11_viz.ipynb #c69e3eeb
+def layered_layout(graph: Graph,  # the graph to lay out
+                   part: Partition | None = None) -> np.ndarray:  # its split (default: all in one band)
     "(x, y) of every node: the stages left to right, columns by depth inside each, rows centred."
     depth = depths(graph)
     stage = np.zeros(graph.n, np.int64) if part is None else part.stage
@@ -131,53 +161,82 @@ def layered_layout(graph: Graph, part: Partition | None = None) -> np.ndarray:
     row = np.empty(graph.n); row[order] = np.arange(graph.n) - start[column[order]]
     return np.stack([column.astype(float), row - (count[column] - 1) / 2], 1)
 
-def edge_curves(a: np.ndarray, b: np.ndarray,  # (x, y) of the tails and of the heads, one row per edge
+# %% ../nbs/11_viz.ipynb #84bafbe1
+def edge_curves(tails: np.ndarray, heads: np.ndarray,  # (x, y) of the tails and of the heads, one row per edge
                 points: int = 12) -> np.ndarray:  # points per polyline
-    "Polylines from `a` to `b`: straight between neighbouring columns, arcs above the rows for longer edges."
+    "Polylines from `tails` to `heads`: straight between neighbouring columns, arcs above the rows for longer edges."
     t = np.linspace(0, 1, points)[None, :, None]
-    span = np.abs(b[:, 0] - a[:, 0])
+    span = np.abs(heads[:, 0] - tails[:, 0])
     lift = np.where(span > 1, 0.3 * np.sqrt(span), 0.0)
-    mid = (a + b) / 2 + np.stack([np.zeros_like(lift), lift], 1)  # control point of a quadratic Bézier curve
-    return (1 - t) ** 2 * a[:, None] + 2 * (1 - t) * t * mid[:, None] + t ** 2 * b[:, None]
+    mid = (tails + heads) / 2 + np.stack([np.zeros_like(lift), lift], 1)  # control point of a quadratic Bézier curve
+    return (1 - t) ** 2 * tails[:, None] + 2 * (1 - t) * t * mid[:, None] + t ** 2 * heads[:, None]
 
 # %% ../nbs/11_viz.ipynb #a84de033
-def plot_graph(graph: Graph, part: Partition | None = None, ax=None,
+def _stage_bands(ax, pos: np.ndarray, stage: np.ndarray, colours: np.ndarray):
+    "A translucent band behind the columns of each stage."
+    for b in range(len(colours)):
+        xs = pos[stage == b, 0]
+        ax.axvspan(xs.min() - 0.5, xs.max() + 0.5, color=colours[b], alpha=0.15, lw=0)
+
+def _draw_edges(ax, graph: Graph, pos: np.ndarray, stage: np.ndarray) -> np.ndarray:
+    "The edges as curves, grey inside a stage and dark between stages; which edges are cut."
+    cut = stage[graph.src] != stage[graph.dst]
+    segments = edge_curves(pos[graph.src], pos[graph.dst])
+    ax.add_collection(LineCollection(segments[~cut], colors="0.55", lw=0.5, alpha=0.7, zorder=1))
+    ax.add_collection(LineCollection(segments[cut], colors="k", lw=0.9, alpha=0.9, zorder=1))
+    return cut
+
+# %% ../nbs/11_viz.ipynb #1596fb54
+def _stage_handles(part, stage, stages: int, colours, cost_model, units):
+    "Legend entries of the stages: each one's cost when a cost model is given, else its node count."
+    if part is None: return []
+    costs = [c.cost for c in part.breakdown(cost_model)] if cost_model is not None else None
+    f, unit = time_scale(max(costs), units) if costs else (1.0, "")
+    return [Patch(color=colours[b], label=f"stage {b}: {costs[b] * f:.3g} {unit}" if costs else
+                  f"stage {b}: {(stage == b).sum()} nodes") for b in range(stages)]
+
+# %% ../nbs/11_viz.ipynb #9ec5e7be
+def _cut_handle(cut: np.ndarray):
+    "The legend entry of the edges between stages, with their count."
+    return Line2D([], [], color="k", lw=0.9, label=f"edge between stages ({cut.sum()})")
+
+# %% ../nbs/11_viz.ipynb #e5bc0f84
+def _graph_frame(ax, graph: Graph, width: float, stages: int | None):
+    "Limits, labels and title of a graph drawing, without the frame's top, right and left sides."
+    ax.set_xlim(-1, width); ax.margins(y=0.15); ax.set_yticks([])
+    ax.set_xlabel("stages left to right; inside each, depth (longest path from an input)")
+    for side in ("top", "right", "left"): ax.spines[side].set_visible(False)
+    ax.set_title(f"graph: {graph.n} nodes, {graph.m} edges" + (f", {stages} stages" if stages is not None else ""))
+
+# %% ../nbs/11_viz.ipynb #b5da0ec2
+def _draw_nodes(ax, graph: Graph, pos: np.ndarray, colours: np.ndarray, labels: bool):
+    "The nodes as dots in their stage's colour (smaller the more there are), with their names when `labels`."
+    ax.scatter(pos[:, 0], pos[:, 1], s=float(np.clip(3000 / max(graph.n, 1), 6, 300)), c=colours,
+               edgecolors="k", linewidths=0.3, zorder=2)
+    if labels:
+        for (x, y), name in zip(pos, graph.names):
+            ax.annotate(str(name), (x, y), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=7)
+
+# %% ../nbs/11_viz.ipynb #c4f4df07
+def plot_graph(graph: Graph,  # the graph to draw
+               part: Partition | None = None,  # its split (default: none, one colour)
+               ax=None,  # matplotlib axes (default: a new figure)
                labels: bool | None = None,  # node names (default: for at most 30 nodes)
                cost_model: CostModel | None = None,  # when given, the legend states each stage's cost
-               units: Units = Units()):
+               units: Units = Units()):  # units of the graph's numbers
     "The DAG in layers by depth, each stage a band of its own colour, edges between stages dark."
     pos = layered_layout(graph, part)
     stage = np.zeros(graph.n, np.int64) if part is None else part.normalized().stage
     s = int(stage.max(initial=0)) + 1
     colours, width = stage_colours(s), pos[:, 0].max(initial=0) + 1
     ax = _new_ax(ax, (min(16, 4 + 0.06 * width), 3.5))
-    for b in range(s if part is not None else 0):
-        xs = pos[stage == b, 0]
-        ax.axvspan(xs.min() - 0.5, xs.max() + 0.5, color=colours[b], alpha=0.15, lw=0)
-    cut = stage[graph.src] != stage[graph.dst]
-    segments = edge_curves(pos[graph.src], pos[graph.dst])
-    ax.add_collection(LineCollection(segments[~cut], colors="0.55", lw=0.5, alpha=0.7, zorder=1))
-    ax.add_collection(LineCollection(segments[cut], colors="k", lw=0.9, alpha=0.9, zorder=1))
-    ax.scatter(pos[:, 0], pos[:, 1], s=float(np.clip(3000 / max(graph.n, 1), 6, 300)), c=colours[stage],
-               edgecolors="k", linewidths=0.3, zorder=2)
-    if labels if labels is not None else graph.n <= 30:
-        for (x, y), name in zip(pos, graph.names):
-            ax.annotate(str(name), (x, y), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=7)
-    ax.legend(handles=_stage_handles(part, stage, s, colours, cost_model, units) +
-              [Line2D([], [], color="k", lw=0.9, label=f"edge between stages ({cut.sum()})")],
+    if part is not None: _stage_bands(ax, pos, stage, colours)
+    cut = _draw_edges(ax, graph, pos, stage)
+    _draw_nodes(ax, graph, pos, colours[stage], labels if labels is not None else graph.n <= 30)
+    ax.legend(handles=_stage_handles(part, stage, s, colours, cost_model, units) + [_cut_handle(cut)],
               fontsize=7, loc="upper left", bbox_to_anchor=(1, 1), ncol=1 + s // 18)
-    ax.set_xlim(-1, width); ax.margins(y=0.15); ax.set_yticks([])
-    ax.set_xlabel("stages left to right; inside each, depth (longest path from an input)")
-    for side in ("top", "right", "left"): ax.spines[side].set_visible(False)
-    ax.set_title(f"graph: {graph.n} nodes, {graph.m} edges" + (f", {s} stages" if part is not None else ""))
+    _graph_frame(ax, graph, width, s if part is not None else None)
     return ax
-
-def _stage_handles(part, stage, s, colours, cost_model, units):
-    if part is None: return []
-    costs = [c.cost for c in part.breakdown(cost_model)] if cost_model is not None else None
-    f, unit = time_scale(max(costs), units) if costs else (1.0, "")
-    return [Patch(color=colours[b], label=f"stage {b}: {costs[b] * f:.3g} {unit}" if costs else
-                  f"stage {b}: {(stage == b).sum()} nodes") for b in range(s)]
 
 # %% ../nbs/11_viz.ipynb #aef9f691
 def stage_traffic(graph: Graph, part: Partition) -> dict:
@@ -190,28 +249,45 @@ def stage_traffic(graph: Graph, part: Partition) -> dict:
     return out
 
 # %% ../nbs/11_viz.ipynb #d7f5de98
-def plot_stage_graph(graph: Graph, part: Partition, cost_model: CostModel = CostModel(), ax=None,
-                     units: Units = Units()):
-    "The quotient graph: one box per stage with its cost, one arc per pair of stages with the size received."
-    rows, traffic = part.breakdown(cost_model), stage_traffic(graph, part)
-    s = len(rows)
-    f, unit = time_scale(max(r.cost for r in rows), units)
-    colours = stage_colours(s)
-    ax = _new_ax(ax, (min(16, 2 + 1.2 * s), 2.6))
+def _traffic_arcs(ax, traffic: dict, units: Units):
+    "One arrow per pair of stages (width ∝ size), labelled with the size the later stage receives."
     heaviest = max(traffic.values(), default=0.0) or 1.0
     for (a, b), size in sorted(traffic.items()):
         ax.add_patch(FancyArrowPatch((a, 0), (b, 0), connectionstyle=f"arc3,rad={0.0 if b == a + 1 else -0.35}",
                                      arrowstyle="-|>", mutation_scale=10, lw=0.6 + 3 * size / heaviest, color="0.35",
                                      shrinkA=14, shrinkB=14, zorder=1))
         ax.annotate(format_size(size, units), ((a + b) / 2, 0.08 + 0.18 * (b - a - 1)), ha="center", fontsize=7)
+
+def _stage_boxes(ax, rows: list, f: float, colours: np.ndarray):
+    "One box per stage with its number and cost."
     for b, r in enumerate(rows):
         ax.annotate(f"{b}\n{r.cost * f:.3g}", (b, 0), ha="center", va="center", fontsize=7, zorder=2,
                     bbox=dict(boxstyle="round", fc=colours[b], alpha=0.8))
-    span = max((b - a for a, b in traffic), default=1)
-    ax.set_xlim(-0.6, s - 0.4); ax.set_ylim(-0.3, 0.3 + 0.18 * span); ax.set_axis_off()
-    ax.legend(handles=[Patch(color=colours[0], alpha=0.8, label=f"stage: number, cost ({unit})"),
+
+# %% ../nbs/11_viz.ipynb #f17a8742
+def _stage_graph_key(ax, colour, unit: str, units: Units):
+    "The legend of the stage graph: what a box and what an arc stand for, in which units."
+    ax.legend(handles=[Patch(color=colour, alpha=0.8, label=f"stage: number, cost ({unit})"),
                        Line2D([], [], color="0.35", lw=2, label=f"received ({units.label('size')}; width ∝ size)")],
               fontsize=7, loc="upper left")
+
+# %% ../nbs/11_viz.ipynb #5ba422ff
+def plot_stage_graph(graph: Graph,  # the workload's graph
+                     part: Partition,  # the split to draw
+                     cost_model: CostModel = CostModel(),  # prices the stages
+                     ax=None,  # matplotlib axes (default: a new figure)
+                     units: Units = Units()):  # units of the graph's numbers
+    "The quotient graph: one box per stage with its cost, one arc per pair of stages with the size received."
+    rows, traffic = part.breakdown(cost_model), stage_traffic(graph, part)
+    s = len(rows)
+    f, unit = time_scale(max(r.cost for r in rows), units)
+    colours = stage_colours(s)
+    ax = _new_ax(ax, (min(16, 2 + 1.2 * s), 2.6))
+    _traffic_arcs(ax, traffic, units)
+    _stage_boxes(ax, rows, f, colours)
+    span = max((b - a for a, b in traffic), default=1)
+    ax.set_xlim(-0.6, s - 0.4); ax.set_ylim(-0.3, 0.3 + 0.18 * span); ax.set_axis_off()
+    _stage_graph_key(ax, colours[0], unit, units)
     ax.set_title(f"stage graph: {s} stages, {len(traffic)} arcs, "
                  f"{format_size(sum(traffic.values()), units)} between stages")
     return ax
@@ -227,8 +303,11 @@ def pipeline_schedule(costs,  # cost of every stage, in pipeline order
             end[s, j] = max(end[s - 1, j] if s else 0.0, end[s, j - 1] if j else 0.0) + c
     return end - costs[:, None], end
 
+# %% ../nbs/11_viz.ipynb #2673b17f
 def plot_timeline(costs,  # cost of every stage, in pipeline order
-                  microbatches: int = 4, ax=None, units: Units = Units()):
+                  microbatches: int = 4,  # micro-batches to send through
+                  ax=None,  # matplotlib axes (default: a new figure)
+                  units: Units = Units()):  # units of the costs
     "Gantt chart of micro-batches flowing through the stages."
     start, end = pipeline_schedule(costs, microbatches)
     f, unit = time_scale(end.max(initial=0), units)
@@ -244,26 +323,36 @@ def plot_timeline(costs,  # cost of every stage, in pipeline order
     return ax
 
 # %% ../nbs/11_viz.ipynb #ae4a8094
+def _bottleneck_panel(ax, ks, upper, lower, f: float, unit: str):
+    "Bottleneck found and lower bound against k, the band between them shaded."
+    ax.plot(ks, upper * f, "o-", ms=3, label="bottleneck (best found)")
+    ax.plot(ks, lower * f, "s--", ms=3, label="lower bound")
+    ax.fill_between(ks, lower * f, upper * f, alpha=0.2, label="the optimum lies here")
+    ax.set_xlabel("stages k"); ax.set_ylabel(f"bottleneck ({unit})"); ax.set_title("bottleneck against k")
+
+# %% ../nbs/11_viz.ipynb #7974f7d5
+def _efficiency_panel(ax, ks, upper, lower, one_stage: float):
+    "Throughput per accelerator relative to one, of the split found and at most (from the lower bound)."
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eff, best = 100 * one_stage / (ks * upper), 100 * one_stage / (ks * lower)
+    ax.plot(ks, eff, "o-", ms=3, label="this split")
+    ax.plot(ks, np.where(np.isfinite(best), best, np.nan), "s--", ms=3, label="no split does better")
+    ax.axhline(100, color="0.5", lw=0.8, label="perfect scaling")
+    ax.set_xlabel("stages k"); ax.set_ylabel("throughput per accelerator (%)")
+    ax.set_title("efficiency: is one more stage worth it?")
+
+# %% ../nbs/11_viz.ipynb #716573e2
 def plot_k_curve(ks, upper, lower,  # k values, best bottleneck found and best lower bound at each
                  one_stage: float,  # cost of the whole graph as one stage (the bottleneck at k = 1)
                  k: int | None = None,  # marked as the current choice
                  axes=None,  # two matplotlib axes (default: a new figure)
-                 units: Units = Units()):
+                 units: Units = Units()):  # units of the graph's numbers
     "Bottleneck and lower bound against k, and beside it the throughput per accelerator relative to one."
     ks, upper, lower = (np.asarray(a, float) for a in (ks, upper, lower))
     left, right = axes if axes is not None else plt.subplots(1, 2, figsize=(10, 3))[1]
     f, unit = time_scale(max(upper.max(initial=0), lower.max(initial=0)), units)
-    left.plot(ks, upper * f, "o-", ms=3, label="bottleneck (best found)")
-    left.plot(ks, lower * f, "s--", ms=3, label="lower bound")
-    left.fill_between(ks, lower * f, upper * f, alpha=0.2, label="the optimum lies here")
-    left.set_xlabel("stages k"); left.set_ylabel(f"bottleneck ({unit})"); left.set_title("bottleneck against k")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        eff, best = 100 * one_stage / (ks * upper), 100 * one_stage / (ks * lower)
-    right.plot(ks, eff, "o-", ms=3, label="this split")
-    right.plot(ks, np.where(np.isfinite(best), best, np.nan), "s--", ms=3, label="no split does better")
-    right.axhline(100, color="0.5", lw=0.8, label="perfect scaling")
-    right.set_xlabel("stages k"); right.set_ylabel("throughput per accelerator (%)")
-    right.set_title("efficiency: is one more stage worth it?")
+    _bottleneck_panel(left, ks, upper, lower, f, unit)
+    _efficiency_panel(right, ks, upper, lower, one_stage)
     for ax in (left, right):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if k is not None: ax.axvline(k, color="k", lw=0.8, ls=":", label=f"k = {k}")
@@ -271,19 +360,14 @@ def plot_k_curve(ks, upper, lower,  # k values, best bottleneck found and best l
     return left, right
 
 # %% ../nbs/11_viz.ipynb #5f735b70
-def plot_ladder(bounds: dict,  # method -> `Bound`
-                upper: float,  # the bottleneck of the split being certified
-                ax=None, units: Units = Units()):
-    "Every bound as a rung below the bottleneck, with status and time; skipped or failed ones as —, infeasibility as ∞."
-    ax = _new_ax(ax, (6, 0.4 * len(bounds) + 1.4))
-    f, unit = time_scale(upper, units)
+def _rungs(bounds: dict) -> tuple[list, list, float]:
+    "(proven bounds by value, bounds that proved nothing or proved infeasibility, the best proven value or 0)."
     done = sorted((b for b in bounds.values() if b.proven and math.isfinite(b.value)), key=lambda b: b.value)
     missing = [b for b in bounds.values() if not (b.proven and math.isfinite(b.value))]
-    best = max((b.value for b in done), default=0.0)
-    names = [b.method for b in missing + done] + ["bottleneck"]
-    values = [b.value * f for b in done] + [upper * f]
-    colours = ["tab:green" if b.value >= best else "tab:olive" for b in done] + ["k"]
-    ax.barh(np.arange(len(missing), len(names)), values, color=colours, height=0.6)
+    return done, missing, max((b.value for b in done), default=0.0)
+
+def _rung_labels(ax, done: list, missing: list, f: float, unit: str):
+    "Beside each rung its value, status and time; for a bound without a bar, — and its status, or ∞."
     for i, b in enumerate(missing):
         head = "∞: no split fits" if b.status == "infeasible" else f"— {b.status}"
         ax.annotate(head + (f": {b.message[:50]}" if b.message else ""), (0, i), xytext=(3, 0),
@@ -291,6 +375,10 @@ def plot_ladder(bounds: dict,  # method -> `Bound`
     for i, b in enumerate(done, len(missing)):
         ax.annotate(f"{b.value * f:.4g} {unit}  ({b.status}, {b.seconds:.2f} s)", (b.value * f, i), xytext=(3, 0),
                     textcoords="offset points", va="center", fontsize=7)
+
+# %% ../nbs/11_viz.ipynb #23699426
+def _ladder_frame(ax, names: list, upper: float, best: float, f: float, unit: str):
+    "The bottleneck's label and line, the rung names, the gap in the title, and the legend of colours."
     ax.annotate(f"{upper * f:.4g} {unit}", (upper * f, len(names) - 1), xytext=(3, 0), textcoords="offset points",
                 va="center", fontsize=7)
     ax.axvline(upper * f, color="k", lw=0.8, ls="--")
@@ -301,6 +389,22 @@ def plot_ladder(bounds: dict,  # method -> `Bound`
                  else "certificate: no positive bound")
     ax.legend(handles=[Patch(color="tab:green", label="best bound"), Patch(color="tab:olive", label="weaker bound"),
                        Patch(color="k", label="bottleneck")], fontsize=7, loc="lower right")
+
+# %% ../nbs/11_viz.ipynb #a6658b61
+def plot_ladder(bounds: dict,  # method -> `Bound`
+                upper: float,  # the bottleneck of the split being certified
+                ax=None,  # matplotlib axes (default: a new figure)
+                units: Units = Units()):  # units of the graph's numbers
+    "Every bound as a rung below the bottleneck, with status and time; skipped or failed as —, infeasibility as ∞."
+    ax = _new_ax(ax, (6, 0.4 * len(bounds) + 1.4))
+    f, unit = time_scale(upper, units)
+    done, missing, best = _rungs(bounds)
+    names = [b.method for b in missing + done] + ["bottleneck"]
+    values = [b.value * f for b in done] + [upper * f]
+    colours = ["tab:green" if b.value >= best else "tab:olive" for b in done] + ["k"]
+    ax.barh(np.arange(len(missing), len(names)), values, color=colours, height=0.6)
+    _rung_labels(ax, done, missing, f, unit)
+    _ladder_frame(ax, names, upper, best, f, unit)
     return ax
 
 # %% ../nbs/11_viz.ipynb #7c5cd682

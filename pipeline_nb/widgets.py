@@ -5,6 +5,7 @@
 # %% ../nbs/12_widgets.ipynb #89d3dd11
 from __future__ import annotations
 import html, io, math, threading, time
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -12,10 +13,12 @@ from typing import NamedTuple
 
 import ipywidgets as W
 import numpy as np
+import PIL.Image
 from fastcore.basics import patch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .graph import CostModel, Graph, GraphError, Partition, block_cost
+from .graph import CostModel, Graph, GraphError, Partition, Units, block_cost
 from .io import Workload, load, save_json
 from .bounds import as_contracted, lb0, node_cut
 from .mip import best_bound
@@ -24,11 +27,12 @@ from .certificate import certify as certify_split, relative_gap
 from .importers import devices, import_onnx
 from .datasets import list_graphs, load_graph
 from .viz import (plot_graph, plot_history, plot_k_curve, plot_ladder, plot_order, plot_stage_graph,
-                             plot_stages, plot_timeline)
+                             plot_stages, plot_timeline, time_scale)
 
 # %% auto #0
-__all__ = ['FILE_SUFFIXES', 'METHODS', 'TABS', 'GIVEN', 'open_workload', 'parse_limit', 'png', 'KPoint', 'View', 'Controls',
-           'Explorer', 'read_split', 'explore']
+__all__ = ['FILE_SUFFIXES', 'METHODS', 'TABS', 'PICTURES_KEPT', 'PANELS_KEPT', 'GIVEN', 'ROW_INCHES', 'CONVERGENCE_INCHES',
+           'EXPORT_FORMS', 'open_workload', 'parse_limit', 'png', 'pixels', 'png_of_pixels', 'KPoint', 'View',
+           'Controls', 'LiveConvergence', 'Explorer', 'add_export_form', 'read_split', 'explore']
 
 # %% ../nbs/12_widgets.ipynb #d1bab15b
 FILE_SUFFIXES = (".json", ".txt", ".pbtxt", ".onnx")  # a source ending so is a file, never a registry name
@@ -61,6 +65,20 @@ def png(fig: Figure, dpi: int = 72,
     fig.savefig(buf, format="png", dpi=dpi, pil_kwargs=dict(compress_level=compress_level))
     return buf.getvalue()
 
+def pixels(fig: Figure, dpi: int = 72) -> np.ndarray:
+    "The figure rendered: RGBA pixels, one row of the array per row of the picture."
+    fig.set_dpi(dpi)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba()).copy()
+
+def png_of_pixels(rgba: np.ndarray, compress_level: int = 1) -> bytes:
+    "RGBA pixels as PNG bytes."
+    buf = io.BytesIO()
+    PIL.Image.fromarray(rgba).save(buf, format="png", compress_level=compress_level)
+    return buf.getvalue()
+
+# %% ../nbs/12_widgets.ipynb #5c0a1e60
 class KPoint(NamedTuple):
     "One point of the bottleneck-against-k curve."
     k: int
@@ -96,11 +114,75 @@ class Controls(NamedTuple):
     seed: int
     mip_seconds: float
 
-class _Stopped(Exception): "The stop button was pressed, or a newer change came in."
+# %% ../nbs/12_widgets.ipynb #5c0a1e61
+class _Stopped(Exception): "A newer change came in, or the stop button was pressed between searches."
 
 METHODS = ("slice", "random-10", "random-100", "brkga-100", "brkga-400", "brkga-10000")
 TABS = ("split", "k curve", "orderings", "pipeline", "graph")
+PICTURES_KEPT = 128  # pictures kept for views seen before (about 50 KB each)
+PANELS_KEPT = 24  # rendered panels of the orderings tab kept (about 0.6 MB each)
 GIVEN = "(given workload)"  # what the workload field shows for a `Workload` passed in
+
+# %% ../nbs/12_widgets.ipynb #5c0a1e02
+class LiveConvergence:
+    "A small picture a running search redraws: best bottleneck against orders evaluated, and the best lower bound."
+    def __init__(self, interval: float = 0.2,  # seconds between repaints, and of search before the first one
+                 dpi: int = 72):  # resolution of the picture
+        self.interval, self.dpi, self.paints, self.cost = interval, dpi, 0, 0.0  # cost: seconds the last repaint took
+        self.fig = Figure(figsize=(5.2, 2.4))
+        self.ax = self.fig.subplots(gridspec_kw=dict(left=0.15, right=0.97, bottom=0.2, top=0.87))
+        self.line, = self.ax.plot([], [], "o-", ms=2.5, color="tab:blue", label="best bottleneck found")
+        self.bound = self.ax.axhline(0.0, color="tab:red", lw=3, alpha=0.45, label="best lower bound")
+        self.ax.set_xlabel("orders evaluated")
+        self.image = W.Image(format="png", layout=W.Layout(display="none"))  # shown from the first repaint on
+        self.start("", math.nan)
+
+# %% ../nbs/12_widgets.ipynb #5c0a1e03
+@patch
+def start(self: LiveConvergence, title: str,  # what is searched, e.g. "brkga-400 at k = 8"
+          lower: float,  # best lower bound known, drawn as a line (nan: none)
+          units: Units = Units()):  # units of the graph's numbers
+    "Forget the last search's points: a new search begins."
+    self.title, self.lower, self.units = title, lower, units
+    self.x, self.y, self.began, self.shown = [], [], time.perf_counter(), None
+
+@patch
+def add(self: LiveConvergence, evaluations: int, best: float) -> bool:
+    "Record a point; repaint (and say so) if the start or the last repaint is long enough ago."
+    if not math.isfinite(best): return False  # no order fitted yet: nothing to draw
+    self.x.append(evaluations); self.y.append(best)
+    wait = self.interval and max(self.interval, 4 * self.cost)  # interval 0: every report is drawn
+    if time.perf_counter() - (self.shown or self.began) < wait: return False
+    self.paint()
+    return True
+
+# %% ../nbs/12_widgets.ipynb #5c0a1e62
+@patch
+def finish(self: LiveConvergence, evaluations: int, best: float):
+    "The search ended with `best` after `evaluations` orders: the last point is drawn if the search was shown."
+    if self.shown is None: return
+    self.x.append(evaluations); self.y.append(min(best, self.y[-1]))
+    self.paint()
+
+# %% ../nbs/12_widgets.ipynb #5c0a1e05
+@patch
+def paint(self: LiveConvergence):
+    "Redraw from the points so far: the artists' data change, the figure is not rebuilt."
+    t0, bound = time.perf_counter(), self.lower if math.isfinite(self.lower) else None
+    f, unit = time_scale(max(self.y + [bound or 0.0]), self.units)
+    y = np.asarray(self.y) * f
+    self.line.set_data(self.x, y)
+    self.bound.set_ydata([bound * f if bound is not None else math.nan] * 2)
+    low, high = min(y.min(), bound * f if bound is not None else y.min()), y.max()
+    pad = 0.08 * (high - low) or 0.05 * abs(high) or 1.0
+    self.ax.set_xlim(0, max(self.x) * 1.04); self.ax.set_ylim(low - pad, high + pad)
+    self.bound.set_label(f"best lower bound {bound * f:.4g} {unit}" if bound is not None else "no lower bound")
+    self.ax.set_ylabel(f"best bottleneck ({unit})"); self.ax.legend(fontsize=7, loc="best")
+    self.ax.set_title(f"{self.title}: {self.x[-1]:,} orders, best {y[-1]:.4g} {unit}", fontsize=9)
+    self.image.value = png(self.fig, self.dpi)
+    self.image.layout.display = None
+    self.shown, self.paints = time.perf_counter(), self.paints + 1
+    self.cost = self.shown - t0
 
 # %% ../nbs/12_widgets.ipynb #b0b25e80
 class Explorer:
@@ -111,13 +193,16 @@ class Explorer:
                  method: str = "slice",  # ordering of the split shown (one of `METHODS`)
                  compare: str = "none",  # second ordering to compare with, or "none"
                  debounce: float = 0.1,  # seconds without a change before the explorer recomputes
-                 dpi: int = 72):  # resolution of the pictures
+                 dpi: int = 72,  # resolution of the pictures
+                 live_interval: float = 0.2):  # seconds between repaints of a running search's convergence
         self.debounce, self.dpi = debounce, dpi
         self.view, self.error, self.timings, self.busy = None, "", {}, False
-        self._workloads, self._splits, self._cuts, self._certs, self._drawn = {}, {}, {}, {}, {}
+        self._workloads, self._splits, self._cuts, self._certs = {}, {}, {}, {}
+        self._pictures, self._panels = OrderedDict(), OrderedDict()  # kept pictures, newest last
         self._lock, self._launching, self._stop = threading.Lock(), threading.Lock(), threading.Event()
         self._timer, self._worker, self._requested, self._served, self._syncing = None, None, 0, 0, False
-        self._loaded, self._base_cm = None, CostModel()  # workload whose cost model the fields show, and that model
+        self._loaded, self._base_cm, self._gen = None, CostModel(), 0  # workload the fields show, its model; job
+        self.live = LiveConvergence(live_interval, dpi)
         name = str(workload) if not isinstance(workload, Workload) else GIVEN
         if isinstance(workload, Workload): self._workloads[GIVEN, None] = workload
         self._make_controls(name, k, k_range, method, compare)
@@ -144,8 +229,9 @@ def _make_controls(self: Explorer, name, k, k_range, method, compare):
     self.mip_seconds = W.BoundedFloatText(value=20.0, min=1.0, max=3600.0, description="MIP seconds", **box)
     self.stop_button = W.Button(description="stop", icon="stop", button_style="warning", disabled=True)
     self.certify_button = W.Button(description="certify (MIPs)", icon="check")
+    self.export_form = W.Dropdown(options=("JSON",), description="export as", **box)
     self.export_path = W.Text(value="split.json", description="export to", **box)
-    self.export_button = W.Button(description="export JSON", icon="download")
+    self.export_button = W.Button(description="export", icon="download")
     self.status, self.summary = W.HTML(), W.HTML()
     self.images = {tab: W.Image(format="png") for tab in TABS}
     self.tabs = W.Tab(children=[self.images[t] for t in TABS], titles=TABS)
@@ -167,8 +253,9 @@ def _wire(self: Explorer):
         W.HBox([W.VBox([self.bandwidth, self.c_in, self.c_out]),
                 W.VBox([self.memory_limit, self.c_ov, self.mip_seconds]),
                 W.VBox([self.k, self.k_range, self.seed]), W.VBox([self.method, self.compare])]),
-        W.HBox([self.stop_button, self.certify_button, self.export_path, self.export_button]),
-        self.status, self.summary, self.tabs])
+        W.HBox([self.stop_button, self.certify_button]),
+        W.HBox([self.export_form, self.export_path, self.export_button]),
+        W.HBox([W.VBox([self.status, self.summary]), self.live.image]), self.tabs])
 
 # %% ../nbs/12_widgets.ipynb #2452fda8
 @patch
@@ -239,12 +326,12 @@ def _launch(self: Explorer, job=None):
 # %% ../nbs/12_widgets.ipynb #90113711
 @patch
 def _run(self: Explorer, job, c: Controls):
-    t0 = time.perf_counter()
+    t0, self._gen = time.perf_counter(), c.gen
     try:
         job(c)
         self.error = ""
     except _Stopped:
-        if c.gen >= self._requested: self._say("stopped: the pictures show the last finished step", "orange")
+        if c.gen >= self._requested: self._say("stopped: the pictures show what was found before the stop", "orange")
     except GraphError as e: self.error = str(e); self._say(self.error, "red")
     except Exception as e: self.error = f"{type(e).__name__}: {e}"; self._say(self.error, "red")
     finally:
@@ -258,6 +345,11 @@ def _run(self: Explorer, job, c: Controls):
 def _check(self: Explorer):
     "Raise `_Stopped` when the stop button was pressed or a newer change came in."
     if self._stop.is_set(): raise _Stopped()
+
+@patch
+def _superseded(self: Explorer) -> bool:
+    "Whether a change came in after the job running began (not just the stop button)."
+    return self._requested > self._gen
 
 # %% ../nbs/12_widgets.ipynb #506dc8ce
 @patch
@@ -301,19 +393,7 @@ def _workload(self: Explorer, c: Controls) -> tuple[tuple, Workload, CostModel]:
     if c.cost_model is None: raise GraphError(c.problem)
     return key, w, c.cost_model
 
-@patch
-def _split(self: Explorer, key, w: Workload, cm: CostModel, k: int, method: str, seed: int):
-    "The `SearchResult` of `method` at `k` (cached by workload, cost model, k, method and seed)."
-    full = (key, cm, k, method, seed)
-    if full not in self._splits:
-        def observe(evaluations, best):  # the search as it goes: a live status line, and the stop button heard
-            self._check()
-            self._say(f"searching {method} at k = {k}: {evaluations} orders, best {best:.6g} {w.units.label('time')}")
-        try: self._splits[full] = partition(w.graph, k, cm, method, seed, time_limit=60.0, progress=False, observe=observe)
-        except GraphError as e: self._splits[full] = e  # no split fits the memory cap: remembered too
-    if isinstance(self._splits[full], GraphError): raise self._splits[full]
-    return self._splits[full]
-
+# %% ../nbs/12_widgets.ipynb #5c0a1e63
 @patch
 def _cheap_bounds(self: Explorer, key, w: Workload, cm: CostModel, k: int) -> dict:
     "lb0 at k and the node-cut bound (the same for every k: computed once per workload and cost model)."
@@ -323,29 +403,72 @@ def _cheap_bounds(self: Explorer, key, w: Workload, cm: CostModel, k: int) -> di
     q, cut = self._cuts[key, cm]
     return {"lb0": lb0(q, k, cm), "node-cut": cut}
 
+@patch
+def _bounds(self: Explorer, key, w: Workload, cm: CostModel, k: int, method: str, seed: int) -> dict:
+    "The bounds known at k: the certificate's where this split was certified, else the cheap ones."
+    cert = self._certs.get((key, cm, k, method, seed))
+    return cert.bounds if cert is not None else self._cheap_bounds(key, w, cm, k)
+
+# %% ../nbs/12_widgets.ipynb #5c0a1e10
+@patch
+def _observer(self: Explorer, method: str, k: int, units: Units):
+    "The `observe` callback of a search: live picture and status line; a newer change or the stop button ends it."
+    def observe(evaluations, best):
+        if self._stop.is_set():
+            if self._superseded(): raise _Stopped()  # a newer change: this search is wanted no more
+            return True  # the stop button: the search ends with the best order found so far
+        if self.live.add(evaluations, best):
+            self._say(f"⏳ searching {method} at k = {k}: {evaluations:,} orders, best {best:.6g} "
+                      f"{units.label('time')}", "gray")
+    return observe
+
+# %% ../nbs/12_widgets.ipynb #5c0a1e11
+@patch
+def _split(self: Explorer, key, w: Workload, cm: CostModel, k: int, method: str, seed: int):
+    "The `SearchResult` of `method` at `k` (cached by workload, cost model, k, method and seed, unless stopped)."
+    full = (key, cm, k, method, seed)
+    if full not in self._splits:
+        self.live.start(f"{method} at k = {k}", best_bound(self._bounds(key, w, cm, k, method, seed)).value, w.units)
+        try: r = partition(w.graph, k, cm, method, seed, time_limit=60.0, progress=False,
+                           observe=self._observer(method, k, w.units))
+        except GraphError as e: r = e  # no split fits the memory cap: remembered too
+        if isinstance(r, GraphError): self._splits[full] = r
+        else:
+            self.live.finish(r.evaluations, r.bottleneck)
+            if r.stopped == "observer": return r  # cut short by the stop button: not kept
+            self._splits[full] = r
+    if isinstance(self._splits[full], GraphError): raise self._splits[full]
+    return self._splits[full]
+
 # %% ../nbs/12_widgets.ipynb #0e66b05e
+@patch
+def _view(self: Explorer, c: Controls, key, w: Workload, cm: CostModel, k: int) -> View:
+    "The view of the controls `c` at `k`: splits from the cache or computed, the bounds known, the k curve so far."
+    result = self._split(key, w, cm, k, c.method, c.seed)
+    compare = None if c.compare == "none" else self._split(key, w, cm, k, c.compare, c.seed)
+    cert = self._certs.get((key, cm, k, c.method, c.seed))
+    if cert is not None: result = cert.result
+    return View(c.source, w, cm, k, c.method, c.seed, result, compare, self._bounds(key, w, cm, k, c.method, c.seed),
+                cert is not None, self._curve(key, cm, c))
+
 @patch
 def _update(self: Explorer, c: Controls):
     t0, cpu = time.perf_counter(), time.process_time()
     key, w, cm = self._workload(c)
     k = min(c.k, max(1, w.graph.n))
     self._check()
-    result = self._split(key, w, cm, k, c.method, c.seed)
-    compare = None if c.compare == "none" else self._split(key, w, cm, k, c.compare, c.seed)
-    self._check()
-    cert = self._certs.get((key, cm, k, c.method, c.seed))
-    bounds = cert.bounds if cert is not None else self._cheap_bounds(key, w, cm, k)
-    if cert is not None: result = cert.result
-    self.view = View(c.source, w, cm, k, c.method, c.seed, result, compare, bounds, cert is not None,
-                     self._curve(key, cm, c))
-    self._drawn = {}
-    self._write_summary()
+    view = self._view(c, key, w, cm, k)
+    if self._superseded(): raise _Stopped()  # a newer change came in: its own update draws
+    self.view = view
+    self._write_summary(); self._offer_forms()
     self._draw_tabs()
     self.timings["update"], self.timings["update_cpu"] = time.perf_counter() - t0, time.process_time() - cpu
+    self._check()  # the stop button during a search: its best split is shown, the k curve is left as it is
     self._say(f"ready in {self.timings['update']:.2f} s; filling the k curve…", "green")
     self._fill_curve(key, w, cm, c)
     self._say(f"ready: split in {self.timings['update']:.2f} s, k curve {c.k_range[0]}..{c.k_range[1]} in "
               f"{time.perf_counter() - t0:.2f} s", "green")
+    self._draw_ahead(c, key, w, cm, k)
 
 # %% ../nbs/12_widgets.ipynb #0b260c9c
 @patch
@@ -357,8 +480,7 @@ def _curve(self: Explorer, key, cm: CostModel, c: Controls) -> list:
         if r is None: break
         if isinstance(r, GraphError): continue  # no split into k stages fits the memory cap
         best = min(best, r.bottleneck)
-        cert = self._certs.get((key, cm, k, c.method, c.seed))
-        bounds = cert.bounds if cert is not None else self._cheap_bounds(key, w, cm, k)
+        bounds = self._bounds(key, w, cm, k, c.method, c.seed)
         points.append(KPoint(k, best, best_bound(bounds).value, len(r.partition.stages())))
     return points
 
@@ -366,27 +488,31 @@ def _curve(self: Explorer, key, cm: CostModel, c: Controls) -> list:
 def _fill_curve(self: Explorer, key, w: Workload, cm: CostModel, c: Controls):
     "Compute the missing points of the k curve, redrawing it every half second; stops on request."
     shown = time.perf_counter()
-    for k in range(c.k_range[0], min(c.k_range[1], w.graph.n) + 1):
-        self._check()
-        if (key, cm, k, c.method, c.seed) in self._splits: continue
-        try: self._split(key, w, cm, k, c.method, c.seed)
-        except GraphError: pass  # an infeasible k: no point on the curve
-        if time.perf_counter() - shown > 0.5:
-            self._say(f"⏳ filling the k curve: k = {k} of {c.k_range[1]}…", "gray")
-            self._set_curve(key, cm, c); shown = time.perf_counter()
+    try:
+        for k in range(c.k_range[0], min(c.k_range[1], w.graph.n) + 1):
+            self._check()
+            if (key, cm, k, c.method, c.seed) in self._splits: continue
+            try: self._split(key, w, cm, k, c.method, c.seed)
+            except GraphError: pass  # an infeasible k: no point on the curve
+            if time.perf_counter() - shown > 0.5:
+                self._say(f"⏳ filling the k curve: k = {k} of {c.k_range[1]}…", "gray")
+                self._set_curve(key, cm, c); shown = time.perf_counter()
+    except _Stopped:
+        if not self._superseded(): self._set_curve(key, cm, c)  # the stop button: every point computed is shown
+        raise
     self._set_curve(key, cm, c)
 
 @patch
 def _set_curve(self: Explorer, key, cm, c):
     self.view = self.view._replace(curve=self._curve(key, cm, c))
-    self._drawn.pop("k curve", None)
     self._draw_tabs()
 
 # %% ../nbs/12_widgets.ipynb #c3d6299f
 @patch
-def figure(self: Explorer, tab: str) -> Figure:
-    "The picture of one tab (see `TABS`) for the current view, as a matplotlib figure."
-    v = self.view
+def figure(self: Explorer, tab: str,  # one of `TABS`
+           view: View | None = None) -> Figure:  # default: the view shown
+    "The picture of one tab for a view, as a matplotlib figure."
+    v = view or self.view
     g, units, cm, part = v.workload.graph, v.workload.units, v.cost_model, v.result.partition
     lower = best_bound(v.bounds).value
     fig = Figure(figsize=(13, 3.4))
@@ -413,39 +539,114 @@ def figure(self: Explorer, tab: str) -> Figure:
     return fig
 
 # %% ../nbs/12_widgets.ipynb #1616b711
+def _res(r) -> tuple | None:
+    "What a picture shows of a `SearchResult` (None for none): a key part."
+    return None if r is None else (r.method, r.evaluations, r.bottleneck, r.partition.stage.tobytes(), tuple(r.history))
+
+def _order_row(axes, v: View, r, lower: float):
+    "One ordering on two axes: its order as a strip, and its stage costs."
+    g, units = v.workload.graph, v.workload.units
+    plot_order(g, r.partition, ax=axes[0], units=units, title=f"{r.method}: order, coloured by stage")
+    plot_stages(g, r.partition, v.cost_model, lower, ax=axes[1], units=units)
+
+def _convergence(ax, v: View):
+    "The convergence of the orderings that were searched."
+    searched = [r for r in (v.result, v.compare) if r is not None and r.history]
+    if searched: plot_history(*searched, ax=ax, units=v.workload.units)
+    else: ax.set_axis_off(); ax.set_title("convergence: the given order is not searched")
+
+# %% ../nbs/12_widgets.ipynb #5c0a1e30
 def _draw_orderings(fig, v: View, grid: dict, lower: float):
     "One row per ordering (its strip and its stage costs), the searches' convergence on the right."
-    g, units = v.workload.graph, v.workload.units
     results = [v.result] + ([v.compare] if v.compare is not None else [])
     fig.set_figheight(2.8 * len(results) + 0.4)
     axes = fig.subplots(len(results), 3, width_ratios=[3, 2, 2], squeeze=False,
                         gridspec_kw={**grid, "wspace": 0.85, "bottom": 0.16 / len(results),
                                      "top": 1 - 0.1 / len(results)})
-    for row, r in zip(axes, results):
-        plot_order(g, r.partition, ax=row[0], units=units, title=f"{r.method}: order, coloured by stage")
-        plot_stages(g, r.partition, v.cost_model, lower, ax=row[1], units=units)
+    for row, r in zip(axes, results): _order_row(row, v, r, lower)
     gs = axes[0, 2].get_subplotspec().get_gridspec()
     for row in axes: row[2].remove()
-    history = fig.add_subplot(gs[:, 2])
-    searched = [r for r in results if r.history]
-    if searched: plot_history(*searched, ax=history, units=units)
-    else: history.set_axis_off(); history.set_title("convergence: the given order is not searched")
+    _convergence(fig.add_subplot(gs[:, 2]), v)
+
+# %% ../nbs/12_widgets.ipynb #5c0a1e32
+ROW_INCHES, CONVERGENCE_INCHES = (9.8, 2.8), (3.6, 2.8)  # the orderings tab's panels
+
+@patch
+def _panel(self: Explorer, key: tuple, inches: tuple, draw,
+           check: bool = False) -> np.ndarray:  # heed the stop flag before drawing (when drawing ahead)
+    "The pixels of a panel `draw(figure)` makes on a figure of `inches`, kept under `key`."
+    if key not in self._panels:
+        if check: self._check()
+        fig = Figure(figsize=inches)
+        draw(fig)
+        self._panels[key] = pixels(fig, self.dpi)
+        while len(self._panels) > PANELS_KEPT: self._panels.popitem(last=False)
+    self._panels.move_to_end(key)
+    return self._panels[key]
+
+# %% ../nbs/12_widgets.ipynb #5c0a1e33
+@patch
+def _orderings_png(self: Explorer, v: View, compress_level: int = 1, check: bool = False) -> bytes:
+    "The orderings tab of `v`: a row per ordering, stacked, and the convergence at the top right."
+    lower, base = best_bound(v.bounds).value, (id(v.workload), v.cost_model, v.k)
+    grid = dict(left=0.07, right=0.82, bottom=0.17, top=0.88, wspace=0.62, width_ratios=[3, 2])
+    rows = [self._panel(("row", *base, _res(r), lower), ROW_INCHES,
+                        lambda fig, r=r: _order_row(fig.subplots(1, 2, gridspec_kw=grid), v, r, lower), check)
+            for r in [v.result] + ([v.compare] if v.compare is not None else [])]
+    side = self._panel(("convergence", id(v.workload), _res(v.result), _res(v.compare)), CONVERGENCE_INCHES,
+                       lambda fig: _convergence(fig.subplots(gridspec_kw=dict(left=0.2, right=0.96, bottom=0.17,
+                                                                              top=0.88)), v), check)
+    left = np.concatenate(rows)
+    right = np.full((len(left), side.shape[1], 4), 255, np.uint8)
+    right[:len(side)] = side
+    return png_of_pixels(np.concatenate([left, right], axis=1), compress_level)
 
 # %% ../nbs/12_widgets.ipynb #6a74e881
 @patch
+def _picture_key(self: Explorer, tab: str, v: View) -> tuple:
+    "What the picture of `tab` is drawn from: equal keys, equal pictures."
+    bounds = tuple((m, b.value, b.status, round(b.seconds, 2)) for m, b in v.bounds.items())  # as the ladder shows
+    extra = {"k curve": tuple(v.curve), "orderings": _res(v.compare)}.get(tab)
+    return tab, id(v.workload), v.cost_model, v.k, _res(v.result), bounds, extra
+
+@patch
+def _picture(self: Explorer, tab: str, v: View, compress_level: int = 1,
+             check: bool = False) -> bytes:  # heed the stop flag between the orderings tab's panels
+    "The PNG of `tab` for `v`: the one kept under its key, else drawn (and kept)."
+    key = self._picture_key(tab, v)
+    level, picture = self._pictures.pop(key, (0, b""))
+    if level < compress_level:
+        level = compress_level
+        picture = (self._orderings_png(v, level, check) if tab == "orderings"
+                   else png(self.figure(tab, v), self.dpi, level))
+    self._pictures[key] = level, picture  # the newest last: the oldest are forgotten first
+    while len(self._pictures) > PICTURES_KEPT: self._pictures.popitem(last=False)
+    return picture
+
+# %% ../nbs/12_widgets.ipynb #5c0a1e64
+@patch
 def _draw_tabs(self: Explorer, tabs=None, compress_level: int = 1):
-    "Render the tab in view (or `tabs`) if it is out of date."
+    "Show the picture of the tab in view (or of `tabs`)."
     if self.view is None: return
     for tab in tabs or [TABS[self.tabs.selected_index or 0]]:
-        if self._drawn.get(tab, 0) >= compress_level: continue
-        self.images[tab].value = png(self.figure(tab), self.dpi, compress_level)
-        self._drawn[tab] = compress_level
+        self.images[tab].value = self._picture(tab, self.view, compress_level)
 
 @patch
 def draw_all(self: Explorer) -> Explorer:
     "Wait for the updates, then render every tab, compressed for saving (e.g. before saving the notebook)."
     self.wait(); self._draw_tabs(TABS, compress_level=9)
     return self
+
+# %% ../nbs/12_widgets.ipynb #5c0a1e51
+@patch
+def _draw_ahead(self: Explorer, c: Controls, key, w: Workload, cm: CostModel, k: int):
+    "Draw the tab in view at k - 1 and k + 1 where the splits are known, and keep the pictures."
+    tab = TABS[self.tabs.selected_index or 0]
+    for step in (k + 1, k - 1):
+        known = [self._splits.get((key, cm, step, m, c.seed)) for m in (c.method, c.compare) if m != "none"]
+        if not all(isinstance(r, tuple) for r in known): continue  # not computed (or no split fits): not drawn
+        self._check()
+        self._picture(tab, self._view(c, key, w, cm, step), check=True)
 
 # %% ../nbs/12_widgets.ipynb #5a3944bf
 @patch
@@ -458,7 +659,9 @@ def _write_summary(self: Explorer):
         per_second = units.per_second(r.bottleneck)
         return f"{per_second:.4g} /s" if per_second else f"{1 / r.bottleneck:.4g} per {t}"
     def gap(r): return "—" if (x := relative_gap(r.bottleneck, lower)) is None else f"{100 * x:.2f}%"
-    body = "".join(f"<tr><td>{r.method}</td><td>{r.bottleneck:.6g} {t}</td><td>{rate(r)}</td>"
+    def name(r): return r.method + (f" (stopped: {r.evaluations:,} of {r.planned:,} orders)" if r.stopped == "observer"
+                                    else "")
+    body = "".join(f"<tr><td>{name(r)}</td><td>{r.bottleneck:.6g} {t}</td><td>{rate(r)}</td>"
                    f"<td>{len(r.partition.stages())} of {v.k}</td><td>{gap(r)}</td></tr>"
                    for r in [v.result] + ([v.compare] if v.compare is not None else []))
     g = v.workload.graph
@@ -481,33 +684,57 @@ def _certify(self: Explorer, c: Controls):
     if full not in self._certs:
         self._say(f"⏳ certifying k = {k}: MIPs for up to {c.mip_seconds:g} s…", "gray")
         result = self._split(key, w, cm, k, c.method, c.seed)
+        self._check()  # stopped during the search: a split cut short is not certified
         self._certs[full] = certify_split(w.graph, k, result, cm, time_limit=c.mip_seconds,
                                           mip_time_limit=c.mip_seconds, target_gap=1e-3)
     self._update(c)
 
 # %% ../nbs/12_widgets.ipynb #a24db1b4
+EXPORT_FORMS = {}  # name -> write(view, path) -> the path written: the forms later chapters add
+
+def add_export_form(name: str,  # as the explorer's "export as" list shows it
+                    write):  # write(view, path) -> the path written, for the `View` shown
+    "Offer one more form to export the split shown in (a later chapter adds, e.g., one model per stage)."
+    if name == "JSON": raise GraphError("the JSON form is built in: give the new form another name")
+    EXPORT_FORMS[name] = write
+
 @patch
-def export(self: Explorer, path=None) -> Path:  # default: the `export to` field
-    "Save the workload, its cost model and the split shown (in `meta.split`) as a pipeline_nb JSON file."
-    v = self.view
+def _offer_forms(self: Explorer):
+    "List the export forms known now (a form added since the last update appears)."
+    forms = ("JSON", *EXPORT_FORMS)
+    if forms != self.export_form.options: self.export_form.options = forms
+
+# %% ../nbs/12_widgets.ipynb #5c0a1e40
+@patch
+def export(self: Explorer, path=None,  # default: the `export to` field
+           form: str | None = None) -> Path:  # "JSON" or a name in `EXPORT_FORMS` (default: the `export as` field)
+    "Save the split shown in `form`: JSON is the workload, its cost model and the split (in `meta.split`)."
+    v, form, path = self.view, form or self.export_form.value, path or self.export_path.value
     if v is None: raise GraphError("nothing to export yet: the explorer has not computed a split")
+    if form != "JSON" and form not in EXPORT_FORMS:
+        raise GraphError(f"unknown export form {form!r} (known: {', '.join(('JSON', *EXPORT_FORMS))})")
+    out = _split_json(v, path) if form == "JSON" else Path(EXPORT_FORMS[form](v, path))
+    self._say(f"wrote {out} ({form})", "green")
+    return out
+
+def _split_json(v: View, path) -> Path:
+    "Write the workload of `v` with its cost model, and the split shown in `meta.split`."
     g, part = v.workload.graph, v.result.partition
     split = dict(k=v.k, method=v.result.method, seed=v.seed, bottleneck=v.result.bottleneck,
                  lower_bound=best_bound(v.bounds).value,
                  assignment={str(x): int(s) for x, s in zip(g.names, part.stage)})
     copy = Graph(g.names, g.work, g.param, g.size, np.stack([g.src, g.dst], 1), g.group,
                  meta={**g.meta, "split": split})
-    out = save_json(Workload(copy, v.cost_model, v.workload.units), path or self.export_path.value)
-    self._say(f"wrote {out}", "green")
-    return out
+    return save_json(Workload(copy, v.cost_model, v.workload.units), path)
 
+# %% ../nbs/12_widgets.ipynb #5c0a1e41
 @patch
 def _export_clicked(self: Explorer):
     try: self.export()
     except GraphError as e: self._say(str(e), "red")
 
 def read_split(path) -> tuple[Workload, Partition]:
-    "The workload and the split saved by `Explorer.export`."
+    "The workload and the split saved by `Explorer.export` as JSON."
     w = load(path)
     split = w.graph.meta.get("split")
     if not isinstance(split, dict) or not isinstance(split.get("assignment"), dict):

@@ -94,5 +94,6 @@ def test_saved_widgets_render(notebook, tmp_path):
         f"the widgets drew nothing: std {drawn.std():.1f}, ink {ink(drawn):.3f}"
     dom = chromium(tmp_path, tmp_path / "explorer.html", "--dump-dom").stdout
     images = re.findall(r'<img[^>]+src="(?:blob|data):', dom)
-    assert len(images) >= 5, f"{len(images)} pictures drawn from the saved state, expected one per tab (5)"
+    assert len(images) >= 6, \
+        f"{len(images)} pictures drawn from the saved state, expected one per tab (5) and the live convergence"
     assert "stages k" in dom and "workload" in dom, "the explorer's controls were not drawn"
