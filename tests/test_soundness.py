@@ -21,7 +21,7 @@ from pipeline_nb.graph import Contracted, CostModel, Graph, GraphError
 from pipeline_nb.bounds import lb0, node_cut
 from pipeline_nb.slicing import random_search, slice_given, slice_order
 from pipeline_nb.brkga import partition
-from pipeline_nb.mip import BOUNDS, bottleneck_mip, compute_bounds, exact_mip, guess_bound, node_mip
+from pipeline_nb.mip import BOUNDS, bottleneck_mip, compute_bounds, exact_mip, guess_bound, node_mip, window_bound
 from pipeline_nb.certificate import solve
 
 import oracle
@@ -456,6 +456,11 @@ def test_mip_bounds(regime, scale):
             check_bound(v, "bottleneck_mip", inst, opt, bottleneck_mip(g, inst.k, cm, time_limit=20.0), opt_stage)
             check_bound(v, "guess_bound", inst, opt, guess_bound(g, inst.k, cm, time_limit=20.0), opt_stage)
             check_bound(v, "node_mip", inst, opt, node_mip(g, inst.k, cm, time_limit=20.0), opt_stage)
+            # the targets of the window bound just below OPT itself: the tightest bracket a caller can give
+            upper = opt if math.isfinite(opt) else None
+            check_bound(v, "window_bound", inst, opt, window_bound(g, inst.k, cm, time_limit=20.0, upper=upper), opt_stage)
+            check_bound(v, "window_bound mip", inst, opt,
+                        window_bound(g, inst.k, cm, time_limit=20.0, upper=upper, relax=False), opt_stage)
         counts["instances"] += 1
     assert counts["instances"] == MIP_PER_REGIME * scale and sum(v.checked.values()) > 0
     v.assert_none()
