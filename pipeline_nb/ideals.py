@@ -15,7 +15,7 @@ from .graph import Contracted, CostModel, Graph, Partition, check_k, csr
 from .bounds import Bound, as_contracted, lb0, node_cut
 
 # %% auto #0
-__all__ = ['topological_labels', 'Ideals', 'ideals', 'IdealTable', 'ideals_bound']
+__all__ = ['ROUNDING', 'topological_labels', 'Ideals', 'ideals', 'IdealTable', 'ideals_bound']
 
 # %% ../nbs/05a_ideals.ipynb #61047e4a
 @njit(cache=True, nogil=True)
@@ -247,6 +247,9 @@ def _cutoffs(q: Contracted, k: int, cm: CostModel, upper: float | None, growth: 
     low = max(lb0(q, k, cm).value, node_cut(q, k, cm, time_limit=time_limit).value)
     return ([low * growth ** i for i in range(40)] if 0 < low < math.inf else []) + [math.inf]
 
+# %% ../nbs/05a_ideals.ipynb #0035fb0d
+ROUNDING = 1e-12  # relative margin taken off the DP's optimum when it is reported as a lower bound
+
 # %% ../nbs/05a_ideals.ipynb #15e32ce7
 def ideals_bound(graph: Graph | Contracted,  # the graph (or its contracted problem)
                  k: int,  # number of stages
@@ -270,7 +273,8 @@ def ideals_bound(graph: Graph | Contracted,  # the graph (or its contracted prob
         value, choice = result
         if math.isfinite(best := value[stages, -1]):
             split = Partition(q.graph, q.expand(table.split(choice)), k).normalized()
-            return Bound(float(best), "ideals", "optimal", time.perf_counter() - t0, "dynamic program", split, note)
+            value = min(float(best), split.bottleneck(cost_model)) * (1 - ROUNDING)  # never above the split's cost
+            return Bound(value, "ideals", "optimal", time.perf_counter() - t0, "dynamic program", split, note)
         proved = cutoff
     return _unfinished(proved, result is None, time.perf_counter() - t0, note)
 

@@ -63,7 +63,7 @@ def test_worked_example():
     g, cm = diamond(), CostModel(memory_limit=5)
     for k, opt in ((1, 19), (2, 14), (3, 13), (4, 12)):
         b = ideals_bound(g, k, cm)
-        assert (b.value, b.status) == (opt, "optimal")
+        assert b.status == "optimal" and opt * (1 - 1e-11) <= b.value <= opt  # the optimum, never above it
         assert b.partition.validate().bottleneck(cm) == opt
 
 
@@ -75,7 +75,7 @@ def test_ideal_counts():
     free = Graph([f"v{i}" for i in range(10)], np.ones(10))
     assert len(ideals(Contracted(free)).bits) == 1024
     assert ideals_bound(free, 2, max_ideals=1000).status == "skipped"
-    assert ideals_bound(chain, 4).value == 18  # unit work, no tensor sizes: the longest of four runs of 70 nodes
+    assert 18 * (1 - 1e-11) <= ideals_bound(chain, 4).value <= 18  # unit work, no tensor sizes: the longest of four runs of 70 nodes
 
 
 def test_time_limit_proves_nothing():
