@@ -89,7 +89,7 @@ def optimal_slicing(d,  # `OrderData` of the order to slice
                     k,  # most stages
                     cutoff=np.inf):  # look only for bottlenecks strictly below this
     "Best bottleneck of a slicing of `d.order` into at most `k` segments, and the stage of every position."
-    n, p = len(d.order), d.p
+    n, p = len(d.order), d.problem
     if n == 0: return 0.0, np.zeros(0, np.int64)
     work = d.work_prefix[n]
     everything = work + (p.c_in + p.c_out) * p.tensor_size.sum() + p.c_ov * max(0.0, d.param_prefix[n] - p.memory_limit)
