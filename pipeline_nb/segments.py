@@ -229,7 +229,7 @@ def _add(a, lo, hi, x):
     for l in range(unsigned(lo), unsigned(hi + 1)): a[l] += x
 
 # %% ../nbs/02_segments.ipynb #7fe2c31e
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _advance(data, state, a, lo):
     "Charge the tensors of the block at position `a` to the sweep `state` (from left end `lo`); return `total`."
     p, v = data.problem, data.order[a]
