@@ -135,6 +135,15 @@ def _evolve(keys, fitness, complete, generations, target, observe, decoder, bree
         keys, fitness, complete = _next_generation(keys, fitness, ranking, *breeding, rng, decoder)
     return keys, fitness, history, stopped
 
+# %% ../nbs/04_brkga.ipynb #3758200e
+def _fittest(q, keys, fitness, k, cost_model, evaluations):
+    "(bottleneck, stage of every block) of the fittest chromosome; `NoFit` when none of the orders fitted the cap."
+    best = int(np.argmin(fitness))
+    if math.isinf(fitness[best]):
+        raise no_fit(q, k, cost_model, f"none of the {evaluations} orders BRKGA sliced",
+                     "that proves nothing about other orders: solve can prove whether any split fits")
+    return decode(q, keys[best], k, cost_model)
+
 # %% ../nbs/04_brkga.ipynb #c8b6179d
 def brkga(graph: Graph, k: int, cost_model: CostModel = CostModel(),
           population: int = 100,  # chromosomes per generation
@@ -166,11 +175,7 @@ def brkga(graph: Graph, k: int, cost_model: CostModel = CostModel(),
         keys, fitness, history, stopped = _evolve(keys, fitness, complete, generations, target, observe, decoder,
                                                   (n_elite, n_mutant, rho), rng)
     finally: bar.close()
-    best = int(np.argmin(fitness))
-    if math.isinf(fitness[best]):
-        raise no_fit(q, k, cost_model, f"none of the {decoder.evaluations} orders BRKGA sliced",
-                     "that proves nothing about other orders: solve can prove whether any split fits")
-    value, stage = decode(q, keys[best], k, cost_model)
+    value, stage = _fittest(q, keys, fitness, k, cost_model, decoder.evaluations)
     return search_result(q, stage, k, cost_model, name, time.perf_counter() - t0, history,
                          decoder.evaluations, planned, stopped)
 

@@ -60,14 +60,14 @@ class OrderData(NamedTuple):
 
 # %% ../nbs/02_segments.ipynb #604533fb
 @njit(cache=True, nogil=True)
-def _consumer_span(p, pos):
-    "Positions of the first and of the last consumer of every tensor of `p`, given the position `pos` of every block."
-    n, t = len(pos), len(p.cons_ptr) - 1
+def _consumer_span(problem, pos):
+    "Positions of the first and of the last consumer of every tensor of `problem`, given the position `pos` of every block."
+    n, t = len(pos), len(problem.cons_ptr) - 1
     first, last = np.empty(t, np.int64), np.empty(t, np.int64)
     for j in range(t):
         lo, hi = n, -1
-        for e in range(p.cons_ptr[j], p.cons_ptr[j + 1]):
-            c = pos[p.cons_idx[e]]
+        for e in range(problem.cons_ptr[j], problem.cons_ptr[j + 1]):
+            c = pos[problem.cons_idx[e]]
             lo = min(lo, c); hi = max(hi, c)
         first[j], last[j] = lo, hi
     return first, last
