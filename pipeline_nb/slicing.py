@@ -33,7 +33,7 @@ def _min_max(prev, cost, lo, hi):
     return min(min(m0, m1), min(m2, m3))
 
 # %% ../nbs/03_slicing.ipynb #cb08de9d
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _dp_rows(n, k):
     "The empty DP table over k + 1 rows and n + 1 columns, with the first and the last finite column of every row."
     dp = np.full((k + 1, n + 1), np.inf)
@@ -44,7 +44,7 @@ def _dp_rows(n, k):
     return dp, low, reach
 
 # %% ../nbs/03_slicing.ipynb #a5205204
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _stage_window(done, total, cap, k, at_end):
     "(j_low, j_high): the segment counts of a prefix with work `done` of `total` that can lead below `cap`."
     j_low = max(2, int(done / cap * (1.0 - 1e-9)) + 1)
