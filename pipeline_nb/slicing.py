@@ -32,53 +32,32 @@ def _min_max(prev, cost, lo, hi):
     for i in range(l, h): m0 = min(m0, max(prev[i], cost[i]))
     return min(min(m0, m1), min(m2, m3))
 
-# %% ../nbs/03_slicing.ipynb #cb08de9d
-@njit(cache=True, nogil=True, inline="always")
-def _dp_rows(n, k):
-    "The empty DP table over k + 1 rows and n + 1 columns, with the first and the last finite column of every row."
+# %% ../nbs/03_slicing.ipynb #4fe8398d
+@njit(cache=True, nogil=True)
+def _slice_dp(data, k, cap):
+    "Best bottleneck below `cap` of `data.order` in at most `k` segments and the stage of every position (inf: none)."
+    n = len(data.order)
     dp = np.full((k + 1, n + 1), np.inf)
     dp[:, 0] = 0.0
     low = np.full(k + 1, n + 1, np.int64)  # smallest r with dp[j][r] finite (n + 1: none yet)
     reach = np.zeros(k + 1, np.int64)  # largest r with dp[j][r] finite
     low[0] = 0
-    return dp, low, reach
-
-# %% ../nbs/03_slicing.ipynb #a5205204
-@njit(cache=True, nogil=True, inline="always")
-def _stage_window(done, total, cap, k, at_end):
-    "(j_low, j_high): the segment counts of a prefix with work `done` of `total` that can lead below `cap`."
-    j_low = max(2, int(done / cap * (1.0 - 1e-9)) + 1)
-    j_high = k if at_end else k - int((total - done) / cap * (1.0 - 1e-9)) - 1
-    return j_low, j_high
-
-# %% ../nbs/03_slicing.ipynb #b32e80a3
-@njit(cache=True, nogil=True, inline="always")
-def _extend_rows(dp, low, reach, cost, lo, r, j_low, j_high, cap):
-    "Fill dp[j][r] for j in j_low..j_high from the column `cost` (left ends from `lo`); True if one is below `cap`."
-    found = False
-    for j in range(j_low, j_high + 1):
-        best = dp[j - 1, r]
-        first, last = max(lo, low[j - 1]), min(r - 1, reach[j - 1])
-        if first <= last: best = min(best, _min_max(dp[j - 1], cost, first, last))
-        if best < cap:
-            dp[j, r] = best; low[j] = min(low[j], r); reach[j] = r; found = True
-    return found
-
-# %% ../nbs/03_slicing.ipynb #ce0ca09d
-@njit(cache=True, nogil=True)
-def _slice_dp(data, k, cap):
-    "Best bottleneck below `cap` of `data.order` in at most `k` segments and the stage of every position (inf: none)."
-    n = len(data.order)
-    dp, low, reach = _dp_rows(n, k)
     cost, state = np.empty(n), sweep(data)  # cost[l] = cost of positions l..r-1
     total, last_finite = data.work_prefix[n], 0  # last r with some finite dp[j][r]
     for r in range(1, n + 1):
         lo = sweep_column(data, state, r, cap, cost)
         if last_finite < lo: return np.inf, np.full(n, -1, np.int64)  # a dead end: nothing later is reachable
-        found = lo == 0 and cost[0] < cap  # one segment holds the whole prefix
+        found = lo == 0 and cost[0] < cap  # row 1: one segment holds the whole prefix
         if found: dp[1, r] = cost[0]; low[1] = min(low[1], r); reach[1] = r
-        j_low, j_high = _stage_window(data.work_prefix[r], total, cap, k, r == n)
-        if _extend_rows(dp, low, reach, cost, lo, r, j_low, j_high, cap): found = True
+        done = data.work_prefix[r]  # the stage window: other j cannot lead to a slicing below cap
+        j_low = max(2, int(done / cap * (1.0 - 1e-9)) + 1)
+        j_high = k if r == n else k - int((total - done) / cap * (1.0 - 1e-9)) - 1
+        for j in range(j_low, j_high + 1):  # rows j_low..j_high of column r
+            best = dp[j - 1, r]
+            first, last = max(lo, low[j - 1]), min(r - 1, reach[j - 1])
+            if first <= last: best = min(best, _min_max(dp[j - 1], cost, first, last))
+            if best < cap:
+                dp[j, r] = best; low[j] = min(low[j], r); reach[j] = r; found = True
         if found: last_finite = r
     return _cuts(data, dp, k, cap)
 
