@@ -56,7 +56,7 @@ def compile_c(tmp: Path) -> ctypes.CDLL:
 class CSlicer:
     "The C `optimal_slicing` bound to one `OrderData` (arrays kept alive and contiguous)."
     def __init__(self, dll: ctypes.CDLL, d):
-        self.dll, p = dll, d.p
+        self.dll, p = dll, d.problem
         i64 = lambda a: np.ascontiguousarray(a, dtype=np.int64)
         f64 = lambda a: np.ascontiguousarray(a, dtype=np.float64)
         self.keep = dict(order=i64(d.order), work_prefix=f64(d.work_prefix), param_prefix=f64(d.param_prefix),

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-typedef struct {  /* OrderData d with d.p's fields inlined */
+typedef struct {  /* OrderData d with d.problem's fields inlined */
     int64_t n, tensors;
     const int64_t *order;         /* block at every position */
     const double *work_prefix;    /* n + 1 entries */

@@ -17,10 +17,11 @@ from .graph import Contracted, CostModel, Graph, GraphError, Partition, cap_viol
 # %% auto #0
 __all__ = ['STATUSES', 'PROVEN', 'Bound', 'as_contracted', 'lb0', 'singleton_costs', 'set_cost', 'node_cut']
 
-# %% ../nbs/05_bounds.ipynb #3b25d8ce
+# %% ../nbs/05_bounds.ipynb #655a8c73
 STATUSES = ("optimal", "time_limit", "infeasible", "no_bound", "error", "skipped")
 PROVEN = ("optimal", "time_limit", "infeasible")  # the statuses whose value is a bound
 
+# %% ../nbs/05_bounds.ipynb #b6c292ff
 @dataclass(frozen=True)
 class Bound:
     "A lower bound on the optimal bottleneck, with how it was obtained."
@@ -38,8 +39,11 @@ class Bound:
         if not self.proven and self.value != 0.0:
             raise GraphError(f"a {self.status} bound proves nothing: its value must be 0")
 
-    @property
-    def proven(self) -> bool: return self.status in PROVEN
+# %% ../nbs/05_bounds.ipynb #27ef2e3f
+@patch(as_prop=True)
+def proven(self: Bound) -> bool:
+    "Whether `value` is a bound: the status is optimal, time_limit or infeasible."
+    return self.status in PROVEN
 
 # %% ../nbs/05_bounds.ipynb #781fbee7
 @patch
@@ -73,30 +77,35 @@ def lb0(graph: Graph | Contracted,  # the graph (or its contracted problem)
     heaviest = max((q.work[v] + cost_model.c_ov * cost_model.overflow(q.param[v]) for v in range(q.n)), default=0.0)
     return Bound(float(max(total / k, heaviest)), "lb0", "optimal", time.perf_counter() - t0, "closed form")
 
-# %% ../nbs/05_bounds.ipynb #6e520148
-def singleton_costs(q: Contracted,  # the contracted problem
+# %% ../nbs/05_bounds.ipynb #c190057b
+def singleton_costs(contracted: Contracted,  # the contracted problem
                     cost_model: CostModel = CostModel(),
                     overflow: bool = True) -> np.ndarray:  # include the overflow term
     "f({v}) for every node v of the contracted problem."
-    cm = cost_model
+    q, cm = contracted, cost_model
     cost = q.work + cm.c_out * np.bincount(q.tensor_producer, q.tensor_size, minlength=q.n)
     cost += cm.c_in * np.bincount(q.cons_idx, q.tensor_size[np.repeat(np.arange(q.tensors), np.diff(q.cons_ptr))],
                                   minlength=q.n)
     if overflow and cm.memory_limit is not None: cost += cm.c_ov * np.maximum(0.0, q.param - cm.memory_limit)
     return cost
 
-def set_cost(q: Contracted, mask: np.ndarray, cost_model: CostModel = CostModel(), overflow: bool = True) -> float:
+# %% ../nbs/05_bounds.ipynb #953dfe30
+def set_cost(contracted: Contracted,  # the contracted problem
+             mask: np.ndarray,  # boolean over its blocks: the set S
+             cost_model: CostModel = CostModel(),
+             overflow: bool = True) -> float:  # include the overflow term
     "f(S) of a set of contracted nodes (boolean mask), by the reference `stage_cost` on the original graph."
     cm = cost_model if overflow else cost_model.with_(c_ov=0.0)
-    return stage_cost(q.graph, np.asarray(mask, bool)[q.block_of],
+    return stage_cost(contracted.graph, np.asarray(mask, bool)[contracted.block_of],
                       cm.with_(memory_cap=None) if cm.memory_cap is not None else cm).cost
 
-# %% ../nbs/05_bounds.ipynb #ece17afa
+# %% ../nbs/05_bounds.ipynb #5c09b835
 _BIG = 2 ** 30  # scaled value of f'({v}); "uncuttable" arcs get _BIG + 1 (int32 capacities)
 
 class _CutNetwork:
     "The s-t network whose min cut with v on the source side is min{f'(S) : v in S}."
-    def __init__(self, q: Contracted, cm: CostModel):
+    def __init__(self, contracted: Contracted, cost_model: CostModel):
+        q, cm = contracted, cost_model
         n, t = q.n, q.tensors
         self.n, self.source, self.sink = n, n + 2 * t, n + 2 * t + 1
         pair_t = np.repeat(np.arange(t), np.diff(q.cons_ptr))  # tensor of every (tensor, consumer) pair
@@ -108,24 +117,29 @@ class _CutNetwork:
         self.inf_tail = np.concatenate([out_node[pair_t], q.cons_idx])
         self.inf_head = np.concatenate([q.cons_idx, in_node[pair_t]])
 
-    def min_cut(self, v: int, scale_of: float):
-        "(lower bound on the min cut with v on the source side, boolean mask of the source side over nodes)."
-        size = self.sink + 1
-        sigma = _BIG / scale_of
-        caps = np.minimum(np.floor(self.cap * sigma), _BIG + 1).astype(np.int64)
-        tail = np.concatenate([self.tail, self.inf_tail, [self.source]])
-        head = np.concatenate([self.head, self.inf_head, [v]])
-        caps = np.concatenate([caps, np.full(len(self.inf_tail) + 1, _BIG + 1, np.int64)])
-        keep = caps > 0
-        graph = sp.csr_array((caps[keep].astype(np.int32), (tail[keep], head[keep])), shape=(size, size))
-        graph.sum_duplicates()
-        result = maximum_flow(graph, self.source, self.sink)
-        # source side of the min cut: reachable from the source in the residual network
-        residual = (graph - result.flow).tocsr()
-        residual.data = np.where(residual.data > 0, 1, 0); residual.eliminate_zeros()
-        reach = breadth_first_order(residual, self.source, directed=True, return_predecessors=False)
-        side = np.zeros(size, bool); side[reach] = True
-        return result.flow_value / sigma, side[:self.n]
+# %% ../nbs/05_bounds.ipynb #1a1c7816
+def _source_side(graph, flow, source: int) -> np.ndarray:
+    "Boolean mask of the nodes reachable from `source` in the residual network of `flow` on `graph`."
+    residual = (graph - flow).tocsr()
+    residual.data = np.where(residual.data > 0, 1, 0); residual.eliminate_zeros()
+    reach = breadth_first_order(residual, source, directed=True, return_predecessors=False)
+    side = np.zeros(graph.shape[0], bool); side[reach] = True
+    return side
+
+# %% ../nbs/05_bounds.ipynb #57e6bb6c
+@patch
+def min_cut(self: _CutNetwork, v: int, scale_of: float):
+    "(lower bound on the min cut with v on the source side, boolean mask of the source side over nodes)."
+    size, sigma = self.sink + 1, _BIG / scale_of
+    caps = np.minimum(np.floor(self.cap * sigma), _BIG + 1).astype(np.int64)
+    tail = np.concatenate([self.tail, self.inf_tail, [self.source]])
+    head = np.concatenate([self.head, self.inf_head, [v]])
+    caps = np.concatenate([caps, np.full(len(self.inf_tail) + 1, _BIG + 1, np.int64)])
+    keep = caps > 0
+    graph = sp.csr_array((caps[keep].astype(np.int32), (tail[keep], head[keep])), shape=(size, size))
+    graph.sum_duplicates()
+    result = maximum_flow(graph, self.source, self.sink)
+    return result.flow_value / sigma, _source_side(graph, result.flow, self.source)[:self.n]
 
 # %% ../nbs/05_bounds.ipynb #c0306d8d
 def node_cut(graph: Graph | Contracted,  # the graph (or its contracted problem)

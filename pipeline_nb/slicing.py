@@ -16,10 +16,10 @@ from .graph import (Contracted, CostModel, Graph, GraphError, Partition, cap_vio
 from .segments import order_data, check_order, fill_column, sweep, sweep_column, unsigned
 
 # %% auto #0
-__all__ = ['optimal_slicing', 'NoFit', 'check_finite', 'check_cap', 'no_fit', 'slice_order', 'brute_force', 'SearchResult',
-           'decode', 'search_result', 'warm_up', 'kernels_cached', 'slice_given', 'random_search']
+__all__ = ['optimal_slicing', 'check_finite', 'NoFit', 'check_cap', 'no_fit', 'slice_order', 'brute_force', 'SearchResult',
+           'decode', 'search_result', 'warm_up', 'kernels_cached', 'searchable', 'slice_given', 'random_search']
 
-# %% ../nbs/03_slicing.ipynb #767d9aab
+# %% ../nbs/03_slicing.ipynb #597d29e7
 @njit(cache=True, nogil=True)
 def _min_max(prev, cost, lo, hi):
     "min over l in lo..hi of max(prev[l], cost[l])."
@@ -32,78 +32,110 @@ def _min_max(prev, cost, lo, hi):
     for i in range(l, h): m0 = min(m0, max(prev[i], cost[i]))
     return min(min(m0, m1), min(m2, m3))
 
+# %% ../nbs/03_slicing.ipynb #4fe8398d
 @njit(cache=True, nogil=True)
-def _slice_dp(d, k, cap):
-    n = len(d.order)
+def _slice_dp(data, k, cap):
+    "Best bottleneck below `cap` of `data.order` in at most `k` segments and the stage of every position (inf: none)."
+    n = len(data.order)
     dp = np.full((k + 1, n + 1), np.inf)
     dp[:, 0] = 0.0
     low = np.full(k + 1, n + 1, np.int64)  # smallest r with dp[j][r] finite (n + 1: none yet)
     reach = np.zeros(k + 1, np.int64)  # largest r with dp[j][r] finite
     low[0] = 0
-    cost, s = np.empty(n), sweep(d)  # cost[l] = cost of positions l..r-1
-    total, last_finite = d.work_prefix[n], 0  # last r with some finite dp[j][r]
+    cost, state = np.empty(n), sweep(data)  # cost[l] = cost of positions l..r-1
+    total, last_finite = data.work_prefix[n], 0  # last r with some finite dp[j][r]
     for r in range(1, n + 1):
-        lo = sweep_column(d, s, r, cap, cost)
+        lo = sweep_column(data, state, r, cap, cost)
         if last_finite < lo: return np.inf, np.full(n, -1, np.int64)  # a dead end: nothing later is reachable
-        found = lo == 0 and cost[0] < cap  # one segment holds the whole prefix
+        found = lo == 0 and cost[0] < cap  # row 1: one segment holds the whole prefix
         if found: dp[1, r] = cost[0]; low[1] = min(low[1], r); reach[1] = r
-        # every segment's work is below cap: the prefix needs more than W_r/cap segments and the
-        # rest, unless empty, more than (W - W_r)/cap; other j cannot lead to a slicing below cap (1e-9: rounding)
-        done = d.work_prefix[r]
+        done = data.work_prefix[r]  # the stage window: other j cannot lead to a slicing below cap
         j_low = max(2, int(done / cap * (1.0 - 1e-9)) + 1)
         j_high = k if r == n else k - int((total - done) / cap * (1.0 - 1e-9)) - 1
-        for j in range(j_low, j_high + 1):
+        for j in range(j_low, j_high + 1):  # rows j_low..j_high of column r
             best = dp[j - 1, r]
             first, last = max(lo, low[j - 1]), min(r - 1, reach[j - 1])
             if first <= last: best = min(best, _min_max(dp[j - 1], cost, first, last))
             if best < cap:
                 dp[j, r] = best; low[j] = min(low[j], r); reach[j] = r; found = True
         if found: last_finite = r
-    return _cuts(d, dp, k, cap)
+    return _cuts(data, dp, k, cap)
 
-
-# %% ../nbs/03_slicing.ipynb #10632aac
+# %% ../nbs/03_slicing.ipynb #99dfd6f5
 @njit(cache=True, nogil=True)
-def _cuts(d, dp, k, cap):
+def _last_start(dp, j, r, col, count):
+    "Start of the last of j segments of positions 0..r-1: the rightmost l minimising max(dp[j-1][l], cost(l, r))."
+    best, arg = np.inf, -1
+    for i in range(count):  # col[i] = cost of positions r-1-i .. r-1, from fill_column
+        v = max(dp[j - 1, r - 1 - i], col[i])
+        if v < best: best = v; arg = r - 1 - i
+    return arg
+
+# %% ../nbs/03_slicing.ipynb #a4d7acf7
+@njit(cache=True, nogil=True)
+def _cuts(data, dp, k, cap):
     "Stage of every position of the slicing the DP table `dp` found, and its bottleneck; inf if none below `cap`."
-    n = len(d.order)
+    n = len(data.order)
     stage = np.full(n, -1, np.int64)  # stage of every position, counted from the end first
     if dp[k, n] == np.inf: return np.inf, stage
-    col, stamp = np.empty(n), np.full(len(d.first), -1, np.int64)
+    col, stamp = np.empty(n), np.full(len(data.first), -1, np.int64)
     j, r, s, value = k, n, 0, 0.0
     while r > 0:
         if dp[j - 1, r] == dp[j, r]: j -= 1; continue  # fewer segments do as well
-        count = fill_column(d, r, cap, col, stamp)
-        best, arg = np.inf, -1
-        for i in range(count):
-            v = max(dp[j - 1, r - 1 - i], col[i])
-            if v < best: best = v; arg = r - 1 - i
+        count = fill_column(data, r, cap, col, stamp)
+        arg = _last_start(dp, j, r, col, count)
         stage[arg:r] = s; s += 1; value = max(value, col[r - 1 - arg]); r = arg; j -= 1
     if value >= cap: return np.inf, np.full(n, -1, np.int64)
     return value, s - 1 - stage
 
-
-# %% ../nbs/03_slicing.ipynb #1ff32d3f
+# %% ../nbs/03_slicing.ipynb #47784614
 @njit(cache=True, nogil=True)
-def optimal_slicing(d,  # `OrderData` of the order to slice
-                    k,  # most stages
-                    cutoff=np.inf):  # look only for bottlenecks strictly below this
-    "Best bottleneck of a slicing of `d.order` into at most `k` segments, and the stage of every position."
-    n, p = len(d.order), d.p
-    if n == 0: return 0.0, np.zeros(0, np.int64)
-    work = d.work_prefix[n]
-    everything = work + (p.c_in + p.c_out) * p.tensor_size.sum() + p.c_ov * max(0.0, d.param_prefix[n] - p.memory_limit)
-    if cutoff < np.inf: return _slice_dp(d, k, cutoff)
-    heaviest = np.max(d.work_prefix[1:] - d.work_prefix[:-1])
+def _first_cap(data, k, everything):
+    "The ladder's first cap: 1.25 x max(W/k, heaviest work), or a positive fallback when that is 0 or NaN."
+    work = data.work_prefix[len(data.order)]
+    heaviest = np.max(data.work_prefix[1:] - data.work_prefix[:-1])
     cap = 1.25 * max(work / k, heaviest)
     if not cap > 0.0: cap = everything / k if everything > 0.0 else 1.0  # `not >`: NaN from overflowing sums too
     if not cap > 0.0: cap = 1.0
+    return cap
+
+# %% ../nbs/03_slicing.ipynb #1f774940
+@njit(cache=True, nogil=True)
+def optimal_slicing(data,  # `OrderData` of the order to slice
+                    k,  # most stages
+                    cutoff=np.inf):  # look only for bottlenecks strictly below this
+    "Best bottleneck of a slicing of `data.order` into at most `k` segments, and the stage of every position."
+    n, p = len(data.order), data.problem
+    if n == 0: return 0.0, np.zeros(0, np.int64)
+    everything = data.work_prefix[n] + (p.c_in + p.c_out) * p.tensor_size.sum() + \
+        p.c_ov * max(0.0, data.param_prefix[n] - p.memory_limit)
+    if cutoff < np.inf: return _slice_dp(data, k, cutoff)
+    cap = _first_cap(data, k, everything)
     while True:  # ends: doubling reaches inf, and the run with cap = inf is the last
-        value, stage = _slice_dp(d, k, cap)
+        value, stage = _slice_dp(data, k, cap)
         if value < np.inf or cap > everything or cap == np.inf: return value, stage
         cap *= 2.0
 
-# %% ../nbs/03_slicing.ipynb #318e034d
+# %% ../nbs/03_slicing.ipynb #e19b3a26
+def check_finite(contracted: Contracted,  # the contracted problem
+                 cost_model: CostModel):
+    "Refuse a problem whose costs add up beyond 1e300: float sums of them could overflow."
+    q, cm = contracted, cost_model
+    with np.errstate(over="ignore"):  # an overflowing sum is what this looks for
+        terms = [q.work.sum(), (cm.c_in + cm.c_out) * q.tensor_size.sum() if cm.c_in + cm.c_out > 0 else 0.0,
+                 cm.c_ov * q.param.sum() if cm.memory_limit is not None and cm.c_ov > 0 else 0.0]
+    if not sum(terms) <= 1e300:
+        raise GraphError("the costs of this graph add up to more than 1e300, where sums overflow: rescale its numbers")
+
+# %% ../nbs/03_slicing.ipynb #251dead2
+def _cut(q, order, k, cost_model, cutoff=math.inf):
+    "The kernel's answer for a checked `order`: (bottleneck or inf, stage of every block)."
+    data = order_data(q, order, cost_model)
+    value, stage = optimal_slicing(data, min(int(k), max(q.n, 1)), float(cutoff))
+    block_stage = np.empty(q.n, np.int64); block_stage[data.order] = stage
+    return float(value), block_stage
+
+# %% ../nbs/03_slicing.ipynb #1aadbf81
 class NoFit(GraphError):
     "No slicing of the orders tried fits the hard memory cap: a fact about those orders, not a proof of infeasibility."
     def __init__(self, fact: str,  # what was tried and failed
@@ -111,54 +143,43 @@ class NoFit(GraphError):
         super().__init__(f"{fact}; {hint}" if hint else fact)
         self.fact = fact
 
-def check_finite(q: Contracted, cost_model: CostModel):
-    "Refuse a problem whose costs add up beyond 1e300: float sums of them could overflow."
-    cm = cost_model
-    with np.errstate(over="ignore"):  # an overflowing sum is what this looks for
-        terms = [q.work.sum(), (cm.c_in + cm.c_out) * q.tensor_size.sum() if cm.c_in + cm.c_out > 0 else 0.0,
-                 cm.c_ov * q.param.sum() if cm.memory_limit is not None and cm.c_ov > 0 else 0.0]
-    if not sum(terms) <= 1e300:
-        raise GraphError("the costs of this graph add up to more than 1e300, where sums overflow: rescale its numbers")
-
-# %% ../nbs/03_slicing.ipynb #5c1f0a11
-def _cut(q, order, k, cost_model, cutoff=math.inf):
-    "The kernel's answer for a checked `order`: (bottleneck or inf, stage of every block)."
-    d = order_data(q, order, cost_model)
-    value, stage = optimal_slicing(d, min(int(k), max(q.n, 1)), float(cutoff))
-    block_stage = np.empty(q.n, np.int64); block_stage[d.order] = stage
-    return float(value), block_stage
-
-def check_cap(q: Contracted, k: int, cost_model: CostModel):
+# %% ../nbs/03_slicing.ipynb #d819a308
+def check_cap(contracted: Contracted, k: int, cost_model: CostModel):
     "Raise 'infeasible: ...' when a cheap fact proves that no split fits the memory cap (a block or the total too big)."
-    if (why := cap_violation(q, k, cost_model)): raise GraphError(f"infeasible: {why}")
+    if (why := cap_violation(contracted, k, cost_model)): raise GraphError(f"infeasible: {why}")
 
-def no_fit(q: Contracted, k: int, cost_model: CostModel, tried: str, hint: str = "") -> GraphError:
+def no_fit(contracted: Contracted, k: int, cost_model: CostModel,
+           tried: str,  # the orders tried, e.g. "this order"
+           hint: str = "") -> GraphError:  # what to try instead
     "The error when no slicing of the orders `tried` fits the memory cap: a proof when a cheap one exists."
     if cost_model.memory_cap is None: return GraphError("no slicing has a finite bottleneck: the costs overflow")
-    check_cap(q, k, cost_model)
+    check_cap(contracted, k, cost_model)
     cap = cost_model.memory_cap
     return NoFit(f"{tried} cannot be sliced into {k} stages under the memory cap of {cap:g} per stage", hint)
 
-def slice_order(q: Contracted,  # the contracted problem
+# %% ../nbs/03_slicing.ipynb #5a1d3e1b
+def slice_order(contracted: Contracted,  # the contracted problem
                 order,  # a topological order of its blocks
                 k: int,  # most stages, >= 1
                 cost_model: CostModel = CostModel(),
                 cutoff: float = math.inf):  # only slicings strictly better than this count
     "Optimal slicing of `order` into at most `k` stages: (bottleneck, stage of every block)."
+    q = contracted
     check_k(k); check_finite(q, cost_model)
     value, block_stage = _cut(q, check_order(q, order), k, cost_model, cutoff)
     if math.isinf(value) and math.isinf(cutoff): raise no_fit(q, k, cost_model, "this order")
     return value, block_stage
 
-# %% ../nbs/03_slicing.ipynb #3ba11534
-def brute_force(graph: Graph, k: int, cost_model: CostModel = CostModel()):
-    "Optimal (bottleneck, Partition) by enumerating all partitions; for at most ~10 contracted nodes."
-    check_k(k)
-    q = Contracted(graph)
-    if k ** q.n > 2 ** 22: raise GraphError(f"brute force is for tiny graphs: {k}^{q.n} labellings")
+# %% ../nbs/03_slicing.ipynb #f3cec075
+def _monotone_labellings(q: Contracted, k: int) -> np.ndarray:
+    "Every labelling of the blocks of `q` with stages 0..k-1 that no edge decreases, one row each."
     labels = np.stack(np.unravel_index(np.arange(k ** q.n), (k,) * q.n), axis=1) if q.n else np.zeros((1, 0), np.int64)
-    labels = labels[(labels[:, q.src] <= labels[:, q.dst]).all(axis=1)]
-    tensor_of = np.repeat(np.arange(q.tensors), np.diff(q.cons_ptr))
+    return labels[(labels[:, q.src] <= labels[:, q.dst]).all(axis=1)]
+
+# %% ../nbs/03_slicing.ipynb #7bd5085e
+def _bottlenecks(q: Contracted, labels: np.ndarray, k: int, cost_model: CostModel) -> np.ndarray:
+    "The bottleneck of every labelling (row of `labels`) of the blocks of `q` with k stages."
+    cm, tensor_of = cost_model, np.repeat(np.arange(q.tensors), np.diff(q.cons_ptr))
     producer_stage = labels[:, q.tensor_producer]  # labelling x tensor
     consumer_stage = labels[:, q.cons_idx]  # labelling x (tensor, consumer) pair
     leaves = np.zeros_like(producer_stage, dtype=bool)
@@ -166,20 +187,28 @@ def brute_force(graph: Graph, k: int, cost_model: CostModel = CostModel()):
     worst = np.zeros(len(labels))
     for b in range(k):
         inside = labels == b
-        work, param = inside @ q.work, inside @ q.param
-        sizeout = (leaves & (producer_stage == b)) @ q.tensor_size
         enters = np.zeros_like(leaves)
         np.logical_or.at(enters.T, tensor_of, (consumer_stage == b).T)
-        sizein = (enters & (producer_stage != b)) @ q.tensor_size
-        cost = work + cost_model.c_in * sizein + cost_model.c_out * sizeout
-        if cost_model.memory_limit is not None: cost += cost_model.c_ov * np.maximum(0, param - cost_model.memory_limit)
-        if cost_model.memory_cap is not None: cost[param > cost_model.memory_cap] = np.inf
+        sizein, sizeout = (enters & (producer_stage != b)) @ q.tensor_size, (leaves & (producer_stage == b)) @ q.tensor_size
+        cost = inside @ q.work + cm.c_in * sizein + cm.c_out * sizeout
+        if cm.memory_limit is not None: cost += cm.c_ov * np.maximum(0, inside @ q.param - cm.memory_limit)
+        if cm.memory_cap is not None: cost[inside @ q.param > cm.memory_cap] = np.inf
         worst = np.maximum(worst, cost)
+    return worst
+
+# %% ../nbs/03_slicing.ipynb #50d7c74b
+def brute_force(graph: Graph, k: int, cost_model: CostModel = CostModel()):
+    "Optimal (bottleneck, Partition) by enumerating all partitions; for at most ~10 contracted nodes."
+    check_k(k)
+    q = Contracted(graph)
+    if k ** q.n > 2 ** 22: raise GraphError(f"brute force is for tiny graphs: {k}^{q.n} labellings")
+    labels = _monotone_labellings(q, k)
+    worst = _bottlenecks(q, labels, k, cost_model)
     best = int(np.argmin(worst))
     if math.isinf(worst[best]): raise GraphError(f"no split into {k} stages fits the memory cap")
     return float(worst[best]), Partition(graph, q.expand(labels[best]), k).normalized()
 
-# %% ../nbs/03_slicing.ipynb #08b5bae6
+# %% ../nbs/03_slicing.ipynb #3cb88992
 class SearchResult(NamedTuple):
     "A partition found by a search, with how it was found."
     partition: Partition
@@ -191,19 +220,23 @@ class SearchResult(NamedTuple):
     planned: int = 0  # orders the budget allows
     stopped: str = ""  # why it ended before its budget: "time_limit", "target" (a lower bound was met), or ""
 
-def decode(q: Contracted, keys, k: int, cost_model: CostModel, cutoff: float = math.inf):
+# %% ../nbs/03_slicing.ipynb #a8bf81e2
+def decode(contracted: Contracted,  # the contracted problem
+           keys,  # one key per block: Kahn's algorithm takes the ready block with the smallest
+           k: int, cost_model: CostModel, cutoff: float = math.inf):
     "Keys -> Kahn order -> optimal slicing: (bottleneck, stage of every block)."
+    q = contracted
     order = kahn_order(q.succ_ptr, q.succ_idx, q.indegree, keys_to_rank(keys))
     return slice_order(q, order, k, cost_model, cutoff)
 
-def search_result(q: Contracted, block_stage, k, cost_model, method, seconds, history=(),
+def search_result(contracted: Contracted, block_stage, k, cost_model, method, seconds, history=(),
                   evaluations=0, planned=0, stopped="") -> SearchResult:
     "Wrap a block assignment as a validated, normalised `SearchResult`."
-    part = Partition(q.graph, q.expand(block_stage), k).validate().normalized()
+    part = Partition(contracted.graph, contracted.expand(block_stage), k).validate().normalized()
     return SearchResult(part, part.bottleneck(cost_model), method, seconds, list(history),
                         evaluations, planned, stopped)
 
-# %% ../nbs/03_slicing.ipynb #0e12fe4a
+# %% ../nbs/03_slicing.ipynb #6502d3fa
 def warm_up():
     "Load (or compile) the kernels, so that timings measure work, not JIT compilation."
     q = Contracted(diamond())
@@ -214,10 +247,17 @@ def kernels_cached(kernels=(kahn_order, keys_to_rank, optimal_slicing)) -> bool 
     try: return all(bool(f._cache._cache_file._load_index()) for f in kernels)
     except Exception: return None  # not a cached dispatcher, or numba's cache layout changed
 
+# %% ../nbs/03_slicing.ipynb #54494577
+def searchable(graph: Graph, k: int, cost_model: CostModel) -> Contracted:
+    "The contracted problem of `graph`, after the checks every search makes (finite costs, no cheap proof of no fit)."
+    q = Contracted(graph)
+    check_finite(q, cost_model); check_cap(q, k, cost_model)
+    return q
+
 def slice_given(graph: Graph, k: int, cost_model: CostModel = CostModel()) -> SearchResult:
     "The optimal slicing of the graph's given order (method `slice`)."
     check_k(k)
-    q = Contracted(graph); check_finite(q, cost_model); check_cap(q, k, cost_model)
+    q = searchable(graph, k, cost_model)
     warm_up(); t0 = time.perf_counter()
     value, stage = _cut(q, q.given_order, k, cost_model)
     if math.isinf(value):
@@ -225,7 +265,15 @@ def slice_given(graph: Graph, k: int, cost_model: CostModel = CostModel()) -> Se
                      "or use solve, which can prove that none does")
     return search_result(q, stage, k, cost_model, "slice", time.perf_counter() - t0, evaluations=1, planned=1)
 
-# %% ../nbs/03_slicing.ipynb #9d1e5b21
+# %% ../nbs/03_slicing.ipynb #6f1e40e1
+def _stop_reason(evaluations, planned, best, target, observe, t0, time_limit) -> str:
+    "Why a search ends after `evaluations` of `planned` orders: 'target', 'observer', 'time_limit', or '' (go on)."
+    if best <= target: return "target"
+    if observe is not None and observe(evaluations, best) and evaluations < planned: return "observer"
+    if time_limit is not None and time.perf_counter() - t0 > time_limit and evaluations < planned: return "time_limit"
+    return ""
+
+# %% ../nbs/03_slicing.ipynb #4fd7e3ee
 def random_search(graph: Graph, k: int, cost_model: CostModel = CostModel(),
                   n_orders: int = 100,  # random orders to slice
                   seed: int = 0,
@@ -237,21 +285,18 @@ def random_search(graph: Graph, k: int, cost_model: CostModel = CostModel(),
     "Best optimal slicing over `n_orders` random topological orders (method `random-N`)."
     check_k(k)
     if n_orders < 1: raise GraphError(f"random-N needs N >= 1 orders, got {n_orders}")
-    q = Contracted(graph); check_finite(q, cost_model); check_cap(q, k, cost_model)
+    q = searchable(graph, k, cost_model)
     rng = np.random.default_rng(seed)
     warm_up(); t0 = time.perf_counter()
     best, best_stage, history, stopped = math.inf, None, [], ""
-    bar = tqdm(total=n_orders, desc=f"random-{n_orders}", unit="order", delay=1.0, disable=not progress, leave=False)
-    with bar:
-        while len(history) < n_orders:
+    with tqdm(total=n_orders, desc=f"random-{n_orders}", unit="order", delay=1.0, disable=not progress,
+              leave=False) as bar:
+        while len(history) < n_orders and not stopped:
             order = kahn_order(q.succ_ptr, q.succ_idx, q.indegree, keys_to_rank(rng.random(q.n)))
             value, stage = _cut(q, order, k, cost_model, best)  # inf: no better slicing (or none under the cap)
             if value < best: best, best_stage = value, stage
             history.append(best); bar.update()
-            if best <= target: stopped = "target"; break
-            if observe is not None and observe(len(history), best) and len(history) < n_orders: stopped = "observer"; break
-            if time_limit is not None and time.perf_counter() - t0 > time_limit and len(history) < n_orders:
-                stopped = "time_limit"; break
+            stopped = _stop_reason(len(history), n_orders, best, target, observe, t0, time_limit)
     if best_stage is None:
         raise no_fit(q, k, cost_model, f"none of the {len(history)} random orders", "that proves nothing about other "
                      "orders: solve can prove whether any split fits")
