@@ -5,7 +5,7 @@
 # %% ../nbs/05_bounds.ipynb #53b3086b
 from __future__ import annotations
 import math, time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from fastcore.basics import patch
@@ -97,7 +97,7 @@ def set_cost(contracted: Contracted,  # the contracted problem
     "f(S) of a set of contracted nodes (boolean mask), by the reference `stage_cost` on the original graph."
     cm = cost_model if overflow else cost_model.with_(c_ov=0.0)
     return stage_cost(contracted.graph, np.asarray(mask, bool)[contracted.block_of],
-                      cm.with_(memory_cap=None) if cm.memory_cap is not None else cm).cost
+                      replace(cm, memory_cap=None)).cost
 
 # %% ../nbs/05_bounds.ipynb #5c09b835
 _BIG = 2 ** 30  # scaled value of f'({v}); "uncuttable" arcs get _BIG + 1 (int32 capacities)
