@@ -49,7 +49,7 @@ def brkga_run(n, budget, threads):
     g = random_layered(n, avg_degree=2.0, seed=0)
     warm_up()
     t, c = time.perf_counter(), cpu_seconds()
-    r = partition(g, 16, method=budget, time_limit=None, workers=threads, progress=False)
+    r = partition(g, 16, method=budget, time_limit=None, n_jobs=threads)
     return {"seconds": time.perf_counter() - t, "search_seconds": r.seconds, "cpu_seconds": cpu_seconds() - c,
             "bottleneck": r.bottleneck, "generations": len(r.history)}
 

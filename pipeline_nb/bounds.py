@@ -15,7 +15,7 @@ from scipy.sparse.csgraph import maximum_flow, breadth_first_order
 from .graph import Contracted, CostModel, Graph, GraphError, Partition, cap_violation, check_k, stage_cost
 
 # %% auto #0
-__all__ = ['STATUSES', 'PROVEN', 'Bound', 'as_contracted', 'lb0', 'singleton_costs', 'set_cost', 'node_cut']
+__all__ = ['STATUSES', 'PROVEN', 'Bound', 'relative_gap', 'as_contracted', 'lb0', 'singleton_costs', 'set_cost', 'node_cut']
 
 # %% ../nbs/05_bounds.ipynb #655a8c73
 STATUSES = ("optimal", "time_limit", "infeasible", "no_bound", "error", "skipped")
@@ -54,6 +54,11 @@ def as_dict(self: Bound) -> dict:
     if self.solver: out["solver"] = self.solver
     if self.message: out["message"] = self.message
     return out
+
+# %% ../nbs/05_bounds.ipynb #5668268a
+def relative_gap(upper: float, lower: float) -> float | None:
+    "UB / LB - 1: how far above the optimum the upper bound can be (None when the bound is 0 or infinite)."
+    return upper / lower - 1 if 0 < lower < math.inf else None
 
 # %% ../nbs/05_bounds.ipynb #397d7ac8
 def as_contracted(graph: Graph | Contracted) -> Contracted:

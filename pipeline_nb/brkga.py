@@ -153,8 +153,8 @@ def brkga(graph: Graph, k: int, cost_model: CostModel = CostModel(),
           warm_start: bool = True,  # seed one chromosome with the graph's given order
           target: float = 0.0,  # stop once the best bottleneck is <= this (e.g. a lower bound)
           time_limit: float | None = None,  # seconds, checked between chunks of decodes
-          workers: int | None = None,  # decoding threads (default: all cores); the result does not depend on it
-          progress: bool = True,  # tqdm bar on stderr for runs over a second
+          n_jobs: int | None = None,  # decoding threads (default: all cores); the result does not depend on it
+          progress: bool = False,  # tqdm bar on stderr for runs over a second
           observe=None,  # called as observe(evaluations, best) after each generation; True stops the search
           ) -> SearchResult:
     "Biased random-key genetic algorithm over topological orders, decoded by optimal slicing."
@@ -163,7 +163,7 @@ def brkga(graph: Graph, k: int, cost_model: CostModel = CostModel(),
     n_elite, n_mutant, _ = brkga_counts(population, elite, mutants)
     q = searchable(graph, k, cost_model); check_population(population, q.n)
     arrays, rng = problem(q, cost_model), np.random.default_rng(seed)
-    if workers: numba.set_num_threads(min(workers, numba.config.NUMBA_NUM_THREADS))
+    if n_jobs: numba.set_num_threads(min(n_jobs, numba.config.NUMBA_NUM_THREADS))
     warm_up(); decode_population(arrays, np.zeros((1, q.n)), 1, np.inf)  # compiled code loaded before the clock starts
     t0 = time.perf_counter()
     planned, name = population + (generations - 1) * (population - n_elite), f"brkga-{population}x{generations}"
@@ -208,8 +208,8 @@ def partition(graph: Graph | Workload, k: int,  # a graph, or a workload (its co
               seed: int = 0,
               time_limit: float | None = 60.0,  # seconds for the search (None: no limit)
               target: float = 0.0,  # stop once the bottleneck is <= this lower bound
-              workers: int | None = None,  # decoding threads for BRKGA
-              progress: bool = True,  # tqdm bar on stderr for runs over a second
+              n_jobs: int | None = None,  # decoding threads for BRKGA (default: all cores)
+              progress: bool = False,  # tqdm bar on stderr for runs over a second
               observe=None,  # called as observe(evaluations, best) as the search goes; True stops it
               ) -> SearchResult:
     "Split `graph` into at most `k` pipeline stages with the given search `method`."
@@ -219,5 +219,5 @@ def partition(graph: Graph | Workload, k: int,  # a graph, or a workload (its co
     if kind == "slice": result = slice_given(graph, k, cost_model)
     elif kind == "random": result = random_search(graph, k, cost_model, budget[0], seed, time_limit, target, progress, observe)
     else: result = brkga(graph, k, cost_model, *budget, seed=seed, target=target, time_limit=time_limit,
-                         workers=workers, progress=progress, observe=observe)
+                         n_jobs=n_jobs, progress=progress, observe=observe)
     return result._replace(method=method)

@@ -13,16 +13,11 @@ from .graph import CostModel, Graph, GraphError, Partition, Units, check_k
 from .io import Workload, workload_parts
 from .slicing import SearchResult
 from .brkga import partition
-from .bounds import Bound
+from .bounds import Bound, relative_gap
 from .mip import CLOSED_SLACK, DEFAULT_METHODS, best_bound, compute_bounds
 
 # %% auto #0
-__all__ = ['CHEAP_METHODS', 'relative_gap', 'Certificate', 'improved', 'certify', 'solve']
-
-# %% ../nbs/08_solve.ipynb #5668268a
-def relative_gap(upper: float, lower: float) -> float | None:
-    "UB / LB - 1: how far above the optimum the upper bound can be (None when the bound is 0 or infinite)."
-    return upper / lower - 1 if 0 < lower < math.inf else None
+__all__ = ['CHEAP_METHODS', 'Certificate', 'improved', 'certify', 'solve']
 
 # %% ../nbs/08_solve.ipynb #8e8d8fcc
 @dataclass

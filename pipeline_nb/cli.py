@@ -318,7 +318,7 @@ def partition_report(workload, k: int, cost_model,  # workload, stages, cost mod
                      time_limit: float | None = None,  # the search's limit (for the budget line)
                      solve_command: str = "") -> dict:  # the command that certifies this instance (for the gap line)
     "The JSON object of `partition --json` (and of `solve --json`, with more bounds)."
-    from pipeline_nb.certificate import relative_gap
+    from pipeline_nb.bounds import relative_gap
     g, u, part, b = workload.graph, workload.units, result.partition, result.bottleneck
     stages, bjs = _stages_json(g, part, cost_model), bounds_json(bounds)
     lower, lower_method = best_of(bjs)

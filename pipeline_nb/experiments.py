@@ -271,7 +271,7 @@ def _run_search(cell: Cell, graph, cm) -> dict:
     "The result of a search cell: its bottleneck (value and ub) and how many generations it ran."
     target = lb0(graph, cell.k, cm).value if cell.stop_at_lb0 else 0.0
     t0 = time.perf_counter()
-    r = partition(graph, cell.k, cm, cell.method, cell.seed or 0, time_limit=cell.time_limit, target=target, workers=1,
+    r = partition(graph, cell.k, cm, cell.method, cell.seed or 0, time_limit=cell.time_limit, target=target, n_jobs=1,
                   progress=False)
     late = cell.time_limit is not None and time.perf_counter() - t0 > cell.time_limit
     return dict(status="timeout" if late else "ok", message="stopped at the time limit" if late else "",
@@ -284,7 +284,7 @@ _STATUS = {"optimal": "ok", "infeasible": "ok", "time_limit": "timeout", "no_bou
 def _run_bound(cell: Cell, graph, cm) -> dict:
     "The result of a bound cell: its lower bound (value) and the best split it knows (ub)."
     t0 = time.perf_counter()
-    start = partition(graph, cell.k, cm, cell.incumbent, 0, time_limit=cell.time_limit, workers=1, progress=False)
+    start = partition(graph, cell.k, cm, cell.incumbent, 0, time_limit=cell.time_limit, n_jobs=1)
     left = max(cell.time_limit - (time.perf_counter() - t0), 0.1)
     b = compute_bounds(graph, cell.k, cm, [cell.method], mip_time_limit=left, time_limit=left,
                        incumbent=start.partition, n_jobs=1, target_gap=None)[cell.method]
@@ -451,7 +451,7 @@ def run_experiment(config,  # a config file, or an `Experiment`
                    backend: str = "local",  # "local" (joblib) or "dask"
                    scheduler: str | None = None,  # dask scheduler address; None: a LocalCluster for this run
                    n_jobs: int | None = None,  # parallel cells (default: the config's n_jobs)
-                   progress: bool = True,  # tqdm bar over the cells
+                   progress: bool = False,  # tqdm bar over the cells
                    limit: int | None = None,  # run at most this many of the cells not yet done
                    retry_errors: bool = False) -> pd.DataFrame:  # run failed cells again
     "Run every cell of the study not yet in its results folder; all of the study's results (summary on stderr)."
@@ -640,7 +640,7 @@ def experiment_main(config_path,  # the study's TOML file
                     backend: str = "local",  # "local" (joblib) or "dask"
                     scheduler: str | None = None,  # dask scheduler address (default: a LocalCluster)
                     n_jobs: int | None = None,  # parallel cells (default: the config's)
-                    progress: bool = True) -> str:  # tqdm bar on stderr
+                    progress: bool = False) -> str:  # tqdm bar on stderr
     "Run a study and return its Markdown report (also written to report.md in its results folder)."
     exp = read_config(config_path)
     for note in exp.notes: print(f"note: {note}", file=sys.stderr)

@@ -279,7 +279,7 @@ def random_search(graph: Graph, k: int, cost_model: CostModel = CostModel(),
                   seed: int = 0,
                   time_limit: float | None = None,  # seconds; stop after the order that passes it
                   target: float = 0.0,  # stop once the best bottleneck is <= this (e.g. a lower bound)
-                  progress: bool = True,  # tqdm bar on stderr for runs over a second
+                  progress: bool = False,  # tqdm bar on stderr for runs over a second
                   observe=None,  # called as observe(evaluations, best) after each order; True stops the search
                   ) -> SearchResult:
     "Best optimal slicing over `n_orders` random topological orders (method `random-N`)."

@@ -15,7 +15,7 @@ from matplotlib.ticker import MaxNLocator
 
 from .graph import TIME_UNITS, CostModel, Graph, Partition, Units, kahn_order
 from .slicing import SearchResult
-from .certificate import relative_gap
+from .bounds import relative_gap
 from .brkga import parse_method
 
 # %% auto #0

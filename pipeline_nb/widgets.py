@@ -23,7 +23,8 @@ from .io import Workload, load, save_json
 from .bounds import as_contracted, lb0, node_cut
 from .mip import best_bound
 from .brkga import partition
-from .certificate import certify as certify_split, relative_gap
+from .certificate import certify as certify_split
+from .bounds import relative_gap
 from .importers import devices, import_onnx
 from .datasets import list_graphs, load_graph
 from .viz import (plot_graph, plot_history, plot_k_curve, plot_ladder, plot_order, plot_stage_graph,

@@ -432,7 +432,7 @@ def check_instance(v: Violations, counts: Counter, inst: Instance, i: int, searc
                 f"{e}; {len(fits)} of its {n_orders} orders (or the given order: {given_value!r}) can be sliced; "
                 f"OPT {opt!r}")
     try:
-        r = partition(g, inst.k, cm, method="brkga-4x3", seed=i, time_limit=None, progress=False, workers=1)
+        r = partition(g, inst.k, cm, method="brkga-4x3", seed=i, time_limit=None, n_jobs=1)
         check_partition(v, "brkga", inst, opt, r.partition.stage, r.bottleneck)
     except GraphError as e:  # the warm start decodes the given order: if that fits, BRKGA has a partition
         v.check(not math.isfinite(given_value), "brkga: infeasible only if no order tried fits", inst,
