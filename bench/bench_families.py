@@ -1,7 +1,9 @@
 """Certificates on generated families (issue 10): `solve` with its 60 s budget on the cell-based
 family (`nasnet_like`) at the sizes of real cell-based networks (~600 and ~2,000 operators) and twice
 those, and on the transformer, CNN and random layered families at 1,000 and 10,000 operators, for
-k = 2, 4, 8, 16, 32, 64. Records per case the best split (UB), the best lower bound (LB), LB/UB,
+k = 2, 4, 8, 16, 32, 64; family `real` is every distinct shared real graph (dnn-partitioning and PipeDream,
+`datasets.real_graphs(distinct=True)`, skipped when the shared data is absent). Records per case the best
+split (UB), the best lower bound (LB), LB/UB,
 every bound's value, the wall time and the peak RSS of the process that ran it (one fresh process
 per case), and whether any bound exceeds the best split (it must not). Summary: geometric mean and
 worst LB/UB per family. The full run takes hours (66 cases of up to a few minutes each).
@@ -15,7 +17,7 @@ import argparse, json, math, os, resource, subprocess, sys, time
 from pathlib import Path
 
 FAMILIES = {"nasnet": (600, 1200, 2000, 4000), "transformer": (1000, 10000), "cnn": (1000, 10000),
-            "layered": (1000, 10000)}
+            "layered": (1000, 10000), "real": (0,)}  # real: the shared graphs, whatever their size
 KS = (2, 4, 8, 16, 32, 64)
 QUICK = [("nasnet", 600, 4), ("nasnet", 600, 16), ("transformer", 1000, 8)]
 
@@ -50,11 +52,23 @@ def run_fresh(name: str, k: int, time_limit: float) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _family(graph: str) -> str:
+    "The family of a registry name: gen/FAMILY-N-seedS, else `real`."
+    return graph[4:].split("-")[0] if graph.startswith("gen/") else "real"
+
+
+def _names(family: str, n: int) -> list:
+    "The registry names of one (family, size): one generated graph, or every distinct shared real graph."
+    if family != "real": return [f"gen/{family}-{n}-seed0"]
+    from pipeline_nb.datasets import real_graphs
+    return real_graphs(distinct=True)
+
+
 def summary(rows):
     "Per family: cases, geometric mean and worst LB/UB, cases with a bound above the split."
     out = {}
     for family in FAMILIES:
-        mine = [r for r in rows if r["graph"].startswith(f"gen/{family}-") and "ratio" in r]
+        mine = [r for r in rows if _family(r["graph"]) == family and "ratio" in r]
         if not mine: continue
         ratios = [max(r["ratio"], 1e-300) for r in mine]
         out[family] = dict(cases=len(mine), geomean=math.exp(sum(map(math.log, ratios)) / len(ratios)),
@@ -78,15 +92,17 @@ def main():
     ks = [int(x) for x in args.k.split(",")]
     sizes = lambda family: [int(x) for x in args.sizes.split(",")] if args.sizes else FAMILIES[family]
     cases = QUICK if args.quick else [(f, n, k) for f in families for n in sizes(f) for k in ks]
+    if any(f == "real" for f, _, _ in cases) and not _names("real", 0):
+        print("family real: the shared data folder is not present, skipped", file=sys.stderr)
     out = Path(__file__).parent / "results" / ("families-quick.json" if args.quick else "families.json")
     old = json.loads(out.read_text())["cases"] if out.exists() else []
     rows = {(r["graph"], r["k"]): r for r in old}
-    for family, n, k in cases:
-        row = run_fresh(f"gen/{family}-{n}-seed0", k, args.time_limit)
+    for name, k in [(name, k) for family, n, k in cases for name in _names(family, n)]:
+        row = run_fresh(name, k, args.time_limit)
         row["load_average"] = os.getloadavg()
         rows[row["graph"], k] = row
-        if "error" in row: print(f"{row['graph']:24s} k={k:2d} ERROR {row['error']}", flush=True)
-        else: print(f"{row['graph']:24s} n={row['n']:5d} k={k:2d} UB {row['upper']:10.5g} LB {row['lower']:10.5g} "
+        if "error" in row: print(f"{row['graph']:32s} k={k:2d} ERROR {row['error']}", flush=True)
+        else: print(f"{row['graph']:32s} n={row['n']:5d} k={k:2d} UB {row['upper']:10.5g} LB {row['lower']:10.5g} "
                     f"LB/UB {row['ratio']:.4f} {row['seconds']:6.1f} s {row['peak_rss_mib']:6.0f} MiB "
                     f"({row['best_bound']}; split by {row['method']})", flush=True)
         out.parent.mkdir(exist_ok=True)

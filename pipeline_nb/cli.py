@@ -373,7 +373,7 @@ def _summary(r: dict) -> list:
     lines = [f"bottleneck {b:.6g} {t} (throughput {rate}) with {r['stages_used']} of k = {r['k']} stages, "
              f"method {r['method']}, {r['seconds']:.2f} s"]
     if r["gap"] is None: return lines + ["lower bound: none positive, so the gap is unknown"]
-    gap = "optimal" if r["gap"] == 0 else f"at most {100 * r['gap']:.2f}% above the optimum"
+    gap = "optimal" if r["gap"] < 1e-9 else f"at most {100 * r['gap']:.2f}% above the optimum"
     return lines + [f"lower bound {r['lower_bound']:.6g} {t} ({bound_name(r['lower_bound_method'])}): {gap}"]
 
 def format_report(r: dict) -> str:

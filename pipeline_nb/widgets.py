@@ -44,7 +44,7 @@ def open_workload(source: str,  # a name from `list_graphs`, a graph file, or an
     if not source.strip(): raise GraphError("no workload given: type a registry name or a file path")
     path = Path(source).expanduser()
     if path.suffix in FILE_SUFFIXES and not path.is_file(): raise GraphError(f"{source}: no such file")
-    if path.suffix == ".onnx": return import_onnx(path, device=device or "a100")
+    if path.suffix == ".onnx": return import_onnx(path, device=device or "a100", time_unit="us")  # as the CLI
     if path.is_file(): return load(path)
     return load_graph(source, device=device)
 
