@@ -39,11 +39,10 @@ class Bound:
         if not self.proven and self.value != 0.0:
             raise GraphError(f"a {self.status} bound proves nothing: its value must be 0")
 
-# %% ../nbs/05_bounds.ipynb #27ef2e3f
-@patch(as_prop=True)
-def proven(self: Bound) -> bool:
-    "Whether `value` is a bound: the status is optimal, time_limit or infeasible."
-    return self.status in PROVEN
+    @property
+    def proven(self) -> bool:
+        "Whether `value` is a bound: the status is optimal, time_limit or infeasible."
+        return self.status in PROVEN
 
 # %% ../nbs/05_bounds.ipynb #781fbee7
 @patch

@@ -14,7 +14,6 @@ import numba
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from fastcore.basics import patch
 from tqdm.auto import tqdm
 
 # %% auto #0
@@ -231,18 +230,16 @@ class Cell:
     stop_at_lb0: bool = False  # search cells: stop at the combinatorial bound
     hard_limit: float | None = None  # seconds after which a study stops the cell
 
-# %% ../nbs/14_experiments.ipynb #b5270e2c
-@patch(as_prop=True)
-def kind(self: Cell) -> str:
-    "'bound' or 'search'."
-    return "bound" if self.method in BOUNDS else "search"
+    @property
+    def kind(self) -> str:
+        "'bound' or 'search'."
+        return "bound" if self.method in BOUNDS else "search"
 
-# %% ../nbs/14_experiments.ipynb #906aad8f
-@patch(as_prop=True)
-def key(self: Cell) -> str:
-    "What identifies the cell's result in the results file."
-    how = f"start={self.incumbent}" if self.kind == "bound" else f"seed={self.seed}|stop={int(self.stop_at_lb0)}"
-    return f"{self.graph}|k={self.k}|{self.method}|{how}|limit={self.time_limit}|device={self.device}"
+    @property
+    def key(self) -> str:
+        "What identifies the cell's result in the results file."
+        how = f"start={self.incumbent}" if self.kind == "bound" else f"seed={self.seed}|stop={int(self.stop_at_lb0)}"
+        return f"{self.graph}|k={self.k}|{self.method}|{how}|limit={self.time_limit}|device={self.device}"
 
 # %% ../nbs/14_experiments.ipynb #859052fb
 HARD_LIMIT = (3.0, 30.0)  # a study stops a cell after 3 x its time limit + 30 s
