@@ -8,7 +8,7 @@ The public face, importable from the package itself (each name loads its chapter
 
 Every entry point takes a graph or `Workload` first, then `k`, then keywords.
 """
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 # Written by hand: nbdev keeps the version line above up to date and leaves the rest alone.
 import importlib
 import os
