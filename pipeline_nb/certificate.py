@@ -102,7 +102,7 @@ def certify(graph: Graph | Workload, k: int,
     return Certificate(improved(result, bounds, cost_model), bounds, time.perf_counter() - t0, units)
 
 # %% ../nbs/08_solve.ipynb #e19aa8f2
-CHEAP_METHODS = ("lb0", "node-cut")
+CHEAP_METHODS = ("lb0", "node-cut", "ideals")  # before the first long search: they may settle it
 
 def _search(graph, k, cost_model, method, seed, time_limit, target, progress) -> SearchResult | None:
     "A search, or None when no order it tried can be sliced under the memory cap."
@@ -179,7 +179,7 @@ def solve(graph: Graph | Workload, k: int,
     cert = Certificate(None, {}, 0.0, units)
     cheap, expensive = [m for m in methods if m in CHEAP_METHODS], [m for m in methods if m not in CHEAP_METHODS]
     cert._search_round(graph, k, cm, 100, seed, clock, target_gap, progress)
-    if cheap: cert._bound_round(graph, k, cm, cheap, clock, 1.0, mip_time_limit, target_gap, progress)
+    if cheap: cert._bound_round(graph, k, cm, cheap, clock, 0.25, mip_time_limit, target_gap, progress)
     searching, bounding, budget, r = True, bool(expensive), 100, 0
     while not cert._met(target_gap) and clock.left() > 0 and (searching or bounding):
         r, budget = r + 1, min(budget * 10, 100_000)
