@@ -21,9 +21,10 @@ from .ideals import ideals_bound
 from .solver import SolverResult, highs_available, run_model
 
 # %% auto #0
-__all__ = ['WINDOW_PRECISION', 'BOUNDS', 'DEFAULT_METHODS', 'CLOSED_SLACK', 'closure_work', 'stage_windows', 'model_scales',
-           'checked_incumbent', 'exact_mip', 'prefix_costs', 'window_bound', 'bottleneck_mip', 'guess_mip',
-           'guess_bound', 'node_mip', 'BoundContext', 'BoundMethod', 'best_bound', 'compute_bounds']
+__all__ = ['MAX_STAGE_VARIABLES', 'WINDOW_PRECISION', 'BOUNDS', 'DEFAULT_METHODS', 'CLOSED_SLACK', 'closure_work',
+           'stage_windows', 'model_scales', 'checked_incumbent', 'exact_mip', 'prefix_costs', 'window_bound',
+           'bottleneck_mip', 'guess_mip', 'guess_bound', 'node_mip', 'BoundContext', 'BoundMethod', 'best_bound',
+           'compute_bounds']
 
 # %% ../nbs/07_mip.ipynb #94aefa3b
 def _closure_work(n, ptr, idx, order, work):
@@ -222,6 +223,16 @@ def checked_incumbent(q: Contracted, k: int, incumbent: Partition | None) -> Par
     if incumbent.k > k: raise GraphError(f"incumbent partition has k={incumbent.k} > {k}")
     return incumbent.validate().normalized()
 
+# %% ../nbs/07_mip.ipynb #d87bbcd9
+MAX_STAGE_VARIABLES = 200_000  # node-stage binaries of the largest exact model built (about 1 GB)
+
+def _too_large(q: Contracted, k: int, upper: float | None, method: str, t0: float) -> Bound | None:
+    "A `skipped` Bound when the exact model on the windows of `upper` would exceed `MAX_STAGE_VARIABLES`."
+    lo, hi = stage_windows(q, k, upper)
+    if (count := int((hi - lo + 1).clip(min=0).sum())) <= MAX_STAGE_VARIABLES: return None
+    return Bound(0.0, method, "skipped", time.perf_counter() - t0,
+                 message=f"model too large: {count:,} node-stage variables (more than {MAX_STAGE_VARIABLES:,})")
+
 # %% ../nbs/07_mip.ipynb #69c98be9
 def exact_mip(graph: Graph | Contracted, k: int, cost_model: CostModel = CostModel(),
               time_limit: float = 60.0,  # seconds for the solver
@@ -234,6 +245,7 @@ def exact_mip(graph: Graph | Contracted, k: int, cost_model: CostModel = CostMod
     q = as_contracted(graph)
     known = checked_incumbent(q, k, incumbent)
     upper = None if known is None else known.bottleneck(cost_model)
+    if (skip := _too_large(q, k, upper, "lp-exact" if relax else "exact", t0)): return skip
     m, Y = _exact_model(q, cost_model, k, upper, relax)
     start = None if known is None or relax else _exact_start(known.stage[[members[0] for members in q.members]], k)
     r = m.solve(time_limit, solver, start, target)
@@ -328,6 +340,7 @@ def window_bound(graph: Graph | Contracted, k: int, cost_model: CostModel = Cost
     if base.status == "infeasible":
         return Bound(math.inf, "window", "infeasible", time.perf_counter() - t0, base.solver, message=base.message)
     known = upper is not None and math.isfinite(upper) and upper > 0
+    if (skip := _too_large(q, k, upper if known else None, "window", t0)): return skip
     one_stage = q.work.sum() + cm.c_ov * cm.overflow(q.param.sum())  # f(V): the split into one stage
     a, b = max(lower, base.value), (upper if known else one_stage)
     best, status, tried, part, solver_used = base.value, "optimal", [], None, base.solver
