@@ -424,6 +424,13 @@ def guess_mip(graph: Graph | Contracted, k: int, i: int,  # the guessed index of
     return _bound("lp-guess" if relax else "guess", m.solve(time_limit, solver, target=target), t0, upper,
                   message=f"i={i}")
 
+# %% ../nbs/07_mip.ipynb #d46a2aec
+def _guess_in_time(deadline: float, *args) -> Bound:  # deadline: `time.time()` after which nothing starts
+    "`guess_mip(*args)`, or a skipped Bound when the deadline has passed before it starts."
+    if time.time() > deadline:
+        return Bound(0.0, "lp-guess" if args[6] else "guess", "skipped", message="time limit before it started")
+    return guess_mip(*args)
+
 # %% ../nbs/07_mip.ipynb #9d9699c4
 def guess_bound(graph: Graph | Contracted, k: int, cost_model: CostModel = CostModel(),
                 time_limit: float = 60.0,  # seconds per MIP_i
@@ -434,9 +441,10 @@ def guess_bound(graph: Graph | Contracted, k: int, cost_model: CostModel = CostM
     "LB2 = max over i of MIP_i (method `guess` / `lp-guess`)."
     t0, k = time.perf_counter(), check_k(k)
     q = as_contracted(graph)
-    args = [(q, k, i, cost_model, time_limit, upper, relax, solver, target) for i in range(1, k + 1)]
-    if n_jobs > 1 and k > 1: parts = Parallel(n_jobs=min(n_jobs, k))(delayed(guess_mip)(*a) for a in args)
-    else: parts = [guess_mip(*a) for a in args]
+    deadline = time.time() + time_limit * math.ceil(k / max(1, min(n_jobs, k)))  # every MIP_i its time, in turns
+    args = [(deadline, q, k, i, cost_model, time_limit, upper, relax, solver, target) for i in range(1, k + 1)]
+    if n_jobs > 1 and k > 1: parts = Parallel(n_jobs=min(n_jobs, k))(delayed(_guess_in_time)(*a) for a in args)
+    else: parts = [_guess_in_time(*a) for a in args]
     values = ", ".join(f"{b.value:.6g}" if b.proven else b.status for b in parts)
     proven = [b for b in parts if b.proven]
     if not proven:
