@@ -73,11 +73,11 @@ def improved(result: SearchResult | None, bounds: dict, cost_model: CostModel) -
     "`result`, or a better partition some bound method found on the way (the search's own record kept)."
     for b in bounds.values():
         if b.partition is None: continue
-        part = b.partition.normalized()
+        part, found_by = b.partition.normalized(), b.method if b.solver == "dynamic program" else f"{b.method}-mip"
         value = part.bottleneck(cost_model)
-        if result is None: result = SearchResult(part, value, f"{b.method}-mip", 0.0)
+        if result is None: result = SearchResult(part, value, found_by, 0.0)
         elif value < result.bottleneck:
-            result = result._replace(partition=part, bottleneck=value, method=f"{result.method}+{b.method}-mip")
+            result = result._replace(partition=part, bottleneck=value, method=f"{result.method}+{found_by}")
     return result
 
 # %% ../nbs/08_solve.ipynb #1d9c2c2c
@@ -178,8 +178,8 @@ def solve(graph: Graph | Workload, k: int,
     graph, cm, units = workload_parts(graph, cost_model, units)
     cert = Certificate(None, {}, 0.0, units)
     cheap, expensive = [m for m in methods if m in CHEAP_METHODS], [m for m in methods if m not in CHEAP_METHODS]
-    cert._search_round(graph, k, cm, 100, seed, clock, target_gap, progress)
     if cheap: cert._bound_round(graph, k, cm, cheap, clock, 0.25, mip_time_limit, target_gap, progress)
+    if not cert._met(target_gap): cert._search_round(graph, k, cm, 100, seed, clock, target_gap, progress)
     searching, bounding, budget, r = True, bool(expensive), 100, 0
     while not cert._met(target_gap) and clock.left() > 0 and (searching or bounding):
         r, budget = r + 1, min(budget * 10, 100_000)

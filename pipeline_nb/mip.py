@@ -12,7 +12,6 @@ import pulp
 import scipy.sparse as sp
 from scipy.sparse.csgraph import maximum_flow
 from fastcore.basics import patch
-from joblib import Parallel, delayed
 
 from .graph import Contracted, CostModel, Graph, GraphError, Partition, check_k, csr
 from .io import Workload, workload_parts
@@ -443,7 +442,9 @@ def guess_bound(graph: Graph | Contracted, k: int, cost_model: CostModel = CostM
     q = as_contracted(graph)
     deadline = time.time() + time_limit * math.ceil(k / max(1, min(n_jobs, k)))  # every MIP_i its time, in turns
     args = [(deadline, q, k, i, cost_model, time_limit, upper, relax, solver, target) for i in range(1, k + 1)]
-    if n_jobs > 1 and k > 1: parts = Parallel(n_jobs=min(n_jobs, k))(delayed(_guess_in_time)(*a) for a in args)
+    if n_jobs > 1 and k > 1:
+        from joblib import Parallel, delayed  # loaded only when MIPs run in parallel
+        parts = Parallel(n_jobs=min(n_jobs, k))(delayed(_guess_in_time)(*a) for a in args)
     else: parts = [_guess_in_time(*a) for a in args]
     values = ", ".join(f"{b.value:.6g}" if b.proven else b.status for b in parts)
     proven = [b for b in parts if b.proven]
