@@ -227,6 +227,7 @@ MAX_STAGE_VARIABLES = 200_000  # node-stage binaries of the largest exact model 
 
 def _too_large(q: Contracted, k: int, upper: float | None, method: str, t0: float) -> Bound | None:
     "A `skipped` Bound when the exact model on the windows of `upper` would exceed `MAX_STAGE_VARIABLES`."
+    if q.n * k <= MAX_STAGE_VARIABLES: return None  # small enough even with every window full
     lo, hi = stage_windows(q, k, upper)
     if (count := int((hi - lo + 1).clip(min=0).sum())) <= MAX_STAGE_VARIABLES: return None
     return Bound(0.0, method, "skipped", time.perf_counter() - t0,
@@ -424,10 +425,10 @@ def guess_mip(graph: Graph | Contracted, k: int, i: int,  # the guessed index of
                   message=f"i={i}")
 
 # %% ../nbs/07_mip.ipynb #d46a2aec
-def _guess_in_time(deadline: float, *args) -> Bound:  # deadline: `time.time()` after which nothing starts
+def _guess_in_time(deadline: float,  # `time.time()` after which no MIP_i starts
+                   method: str, *args) -> Bound:  # "guess" or "lp-guess"; the arguments of `guess_mip`
     "`guess_mip(*args)`, or a skipped Bound when the deadline has passed before it starts."
-    if time.time() > deadline:
-        return Bound(0.0, "lp-guess" if args[6] else "guess", "skipped", message="time limit before it started")
+    if time.time() > deadline: return Bound(0.0, method, "skipped", message="time limit before it started")
     return guess_mip(*args)
 
 # %% ../nbs/07_mip.ipynb #9d9699c4
@@ -441,7 +442,8 @@ def guess_bound(graph: Graph | Contracted, k: int, cost_model: CostModel = CostM
     t0, k = time.perf_counter(), check_k(k)
     q = as_contracted(graph)
     deadline = time.time() + time_limit * math.ceil(k / max(1, min(n_jobs, k)))  # every MIP_i its time, in turns
-    args = [(deadline, q, k, i, cost_model, time_limit, upper, relax, solver, target) for i in range(1, k + 1)]
+    method = "lp-guess" if relax else "guess"
+    args = [(deadline, method, q, k, i, cost_model, time_limit, upper, relax, solver, target) for i in range(1, k + 1)]
     if n_jobs > 1 and k > 1:
         from joblib import Parallel, delayed  # loaded only when MIPs run in parallel
         parts = Parallel(n_jobs=min(n_jobs, k))(delayed(_guess_in_time)(*a) for a in args)
