@@ -11,7 +11,7 @@ Targets: `--help` under 0.3 s; `partition` and `solve` under 1 s each, warm.
 import argparse, json, os, re, statistics, subprocess, sys, time
 from pathlib import Path
 
-ENTRY = "import sys; from pipeline_nb.cli import main; sys.exit(main())"
+ENTRY = "from pipeline_nb.cli import script; script()"
 HEAVY = ("numpy", "numba", "scipy", "pulp", "onnx", "networkx", "tqdm")
 
 

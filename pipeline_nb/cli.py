@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_cli.ipynb #2485dcfd
 from __future__ import annotations
-import argparse, json, math, os, re, shlex, stat, sys
+import argparse, gc, json, math, os, re, shlex, stat, sys
 from pathlib import Path
 from typing import NamedTuple
 
@@ -14,7 +14,7 @@ __all__ = ['SIZE_UNITS', 'BOUND_NAMES', 'COMMANDS', 'Quantity', 'seconds', 'nonn
            'bounds_json', 'best_of', 'infeasibility', 'partition_report', 'format_report', 'format_bounds', 'parser',
            'check_output', 'compile_notice', 'run_partition', 'run_bound', 'run_solve', 'read_assignment',
            'run_certify', 'run_split', 'run_study', 'run_convert', 'usable_stages', 'command_report', 'report_text',
-           'run', 'strict_json', 'main']
+           'run', 'strict_json', 'main', 'script']
 
 # %% ../nbs/15_cli.ipynb #c0a11a01
 class Quantity(NamedTuple):
@@ -816,3 +816,10 @@ def main(argv=None) -> int:  # the arguments (default: the command line's)
     except KeyboardInterrupt: print("pipeline-nb: interrupted", file=sys.stderr); return 130
     except Exception as e: return _failure(e)
     return 0
+
+# %% ../nbs/15_cli.ipynb #1ea26c77
+def script() -> None:
+    "The `pipeline-nb` console script: `main` on the command line's arguments, then exit with its code."
+    code = main()
+    gc.freeze()  # nothing is left to collect that matters: skip the walk over the kernels' objects
+    sys.exit(code)

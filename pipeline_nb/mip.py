@@ -8,16 +8,13 @@ import math, sys, time
 from typing import Callable, NamedTuple
 
 import numpy as np
-import pulp
-import scipy.sparse as sp
-from scipy.sparse.csgraph import maximum_flow
 from fastcore.basics import patch
 
 from .graph import Contracted, CostModel, Graph, GraphError, Partition, check_k, csr
 from .io import Workload, workload_parts
 from .bounds import Bound, as_contracted, lb0, node_cut, set_cost, singleton_costs
 from .ideals import ideals_bound
-from .solver import SolverResult, highs_available, run_model
+from .solver import SolverResult, highs_available, pulp, run_model
 
 # %% auto #0
 __all__ = ['MAX_STAGE_VARIABLES', 'WINDOW_PRECISION', 'BOUNDS', 'DEFAULT_METHODS', 'CLOSED_SLACK', 'closure_work',
@@ -275,6 +272,8 @@ def _closure_arcs(q: Contracted, cm: CostModel, reverse: bool):
 def prefix_costs(q: Contracted, cm: CostModel,
                  time_limit: float | None = None) -> tuple[np.ndarray, np.ndarray]:  # seconds for all min cuts
     "(A, B): least work + c_out·sizeout of an ideal holding each node, least work + c_in·sizein of a filter holding it."
+    import scipy.sparse as sp  # scipy loads where it is used: the cheap bounds need none of it
+    from scipy.sparse.csgraph import maximum_flow
     t0, anc, desc, out = time.perf_counter(), *closure_work(q), []
     source, size = q.n + q.tensors, q.n + q.tensors + 2
     for reverse, fallback in ((False, anc), (True, desc)):

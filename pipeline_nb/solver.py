@@ -4,20 +4,33 @@
 
 # %% ../nbs/06_solver.ipynb #bb3dd4be
 from __future__ import annotations
-import contextlib, math, multiprocessing, os, re, subprocess, sys, tempfile, time
+import contextlib, functools, importlib.util, math, multiprocessing, os, re, subprocess, sys, tempfile, time
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-import pulp
-try: import highspy  # HiGHS in-process; without it, CBC is the solver
-except ImportError: highspy = None
 
 from .graph import GraphError
 
 # %% auto #0
-__all__ = ['STATUSES', 'FEASIBILITY_TOL', 'DUAL_TOL', 'INTEGRALITY_TOL', 'MIP_GAP', 'FORK_ABOVE', 'GRACE', 'SolverResult',
-           'safe_bound', 'highs_available', 'stdout_redirected', 'parse_cbc_log', 'run_model']
+__all__ = ['pulp', 'highspy', 'STATUSES', 'FEASIBILITY_TOL', 'DUAL_TOL', 'INTEGRALITY_TOL', 'MIP_GAP', 'FORK_ABOVE', 'GRACE',
+           'lazy_module', 'SolverResult', 'safe_bound', 'highs_available', 'stdout_redirected', 'parse_cbc_log',
+           'run_model']
+
+# %% ../nbs/06_solver.ipynb #b27533ff
+def lazy_module(name: str):  # module to import on first use
+    "The module `name`, executed only when an attribute is first read; None when it is not installed."
+    if name in sys.modules: return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    if spec is None: return None
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+pulp = lazy_module("pulp")
+highspy = lazy_module("highspy")  # HiGHS in-process; without it, CBC is the solver
 
 # %% ../nbs/06_solver.ipynb #a7b1e4fd
 STATUSES = ("optimal", "time_limit", "infeasible", "no_bound", "error")
@@ -50,18 +63,21 @@ def highs_available() -> bool:
     "Whether HiGHS can run in-process (highspy importable)."
     return highspy is not None and pulp.HiGHS().available()
 
-class _HiGHS(pulp.HiGHS):
+@functools.cache
+def _highs_with_start() -> type:
     "pulp.HiGHS that hands a MIP start (name -> value of integer variables) to highspy before solving."
-    def __init__(self, start=None, **kwargs):
-        super().__init__(**kwargs)
-        self.start = start or {}
+    class HiGHSWithStart(pulp.HiGHS):  # defined on first use: subclassing would import PuLP
+        def __init__(self, start=None, **kwargs):
+            super().__init__(**kwargs)
+            self.start = start or {}
 
-    def callSolver(self, lp):
-        cols = [(v.index, self.start[v.name]) for v in lp.variables() if v.name in self.start]
-        if cols:
-            idx, val = zip(*cols)
-            lp.solverModel.setSolution(len(idx), np.array(idx, np.int32), np.array(val, float))
-        lp.solverModel.run()
+        def callSolver(self, lp):
+            cols = [(v.index, self.start[v.name]) for v in lp.variables() if v.name in self.start]
+            if cols:
+                idx, val = zip(*cols)
+                lp.solverModel.setSolution(len(idx), np.array(idx, np.int32), np.array(val, float))
+            lp.solverModel.run()
+    return HiGHSWithStart
 
 # %% ../nbs/06_solver.ipynb #e34a0144
 @contextlib.contextmanager
@@ -117,7 +133,7 @@ def _highs_result(prob, seconds) -> SolverResult:
 def _run_highs(prob, time_limit, start, target, progress=None) -> SolverResult:
     "Solve `prob` with HiGHS in this process."
     t0 = time.perf_counter()
-    solver = _HiGHS(start=start, **_highs_options(time_limit, target, progress))
+    solver = _highs_with_start()(start=start, **_highs_options(time_limit, target, progress))
     try:
         with open(os.devnull, "w") as null, stdout_redirected(null.fileno()): prob.solve(solver)
     except pulp.PulpSolverError as e:
