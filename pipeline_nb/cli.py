@@ -817,7 +817,7 @@ def main(argv=None) -> int:  # the arguments (default: the command line's)
     except Exception as e: return _failure(e)
     return 0
 
-# %% ../nbs/15_cli.ipynb #1ea26c77
+# %% ../nbs/15_cli.ipynb #52ad7b26
 def script() -> None:
     "The `pipeline-nb` console script: `main` on the command line's arguments, then exit with its code."
     code = main()

@@ -95,6 +95,7 @@ class _Model:
         self.T = self.prob.add_variable("T", 0, cap)
         self.prob += self.T
         self.row_norm = 1.0  # l1 norm of the largest cost row so far
+        self.started = time.perf_counter()  # building the model is part of its time limit
         self.consumers = [q.cons_idx[q.cons_ptr[t]:q.cons_ptr[t + 1]] for t in range(q.tensors)]
 
     def var(self, name): return self.prob.add_variable(name, 0, 1, self.cat)
@@ -144,8 +145,11 @@ def cost(self: _Model, s, name: str, stages: int = 1, incoming: bool = True, out
 
 @patch
 def solve(self: _Model, time_limit: float, solver: str, start=None, target=None) -> SolverResult:
-    "Run the model; bound and objective back in time units."
-    r = run_model(self.prob, time_limit, solver, start, None if target is None else target / self.scale, self.row_norm)
+    "Run the model, `time_limit` seconds after it was begun; bound and objective back in time units."
+    if (left := time_limit - (time.perf_counter() - self.started)) <= 0:
+        return SolverResult("no_bound", -math.inf, math.inf, {}, time.perf_counter() - self.started, solver,
+                            "time limit reached while the model was built")
+    r = run_model(self.prob, left, solver, start, None if target is None else target / self.scale, self.row_norm)
     return r._replace(bound=r.bound * self.scale, objective=r.objective * self.scale)
 
 # %% ../nbs/07_mip.ipynb #67ee2bf8
@@ -232,7 +236,7 @@ def _too_large(q: Contracted, k: int, upper: float | None, method: str, t0: floa
 
 # %% ../nbs/07_mip.ipynb #69c98be9
 def exact_mip(graph: Graph | Contracted, k: int, cost_model: CostModel = CostModel(),
-              time_limit: float = 60.0,  # seconds for the solver
+              time_limit: float = 60.0,  # seconds for building and solving the model
               incumbent: Partition | None = None,  # best split known: MIP start, windows and T <= its bottleneck
               relax: bool = False,  # solve the LP relaxation instead (method `lp-exact`)
               solver: str = "highs",  # "highs" or "cbc"
@@ -376,7 +380,7 @@ def _three_labels(m: _Model, fix_y=None, fix_z=None):
 
 # %% ../nbs/07_mip.ipynb #aca9f40c
 def bottleneck_mip(graph: Graph | Contracted, k: int, cost_model: CostModel = CostModel(),
-                   time_limit: float = 60.0,  # seconds for the solver
+                   time_limit: float = 60.0,  # seconds for building and solving the model
                    upper: float | None = None,  # bottleneck of a known split: T <= upper, and a sanity check
                    relax: bool = False,  # the LP relaxation (method `lp-bottleneck`)
                    solver: str = "highs") -> Bound:
@@ -424,11 +428,13 @@ def guess_mip(graph: Graph | Contracted, k: int, i: int,  # the guessed index of
                   message=f"i={i}")
 
 # %% ../nbs/07_mip.ipynb #d46a2aec
-def _guess_in_time(deadline: float,  # `time.time()` after which no MIP_i starts
-                   method: str, *args) -> Bound:  # "guess" or "lp-guess"; the arguments of `guess_mip`
-    "`guess_mip(*args)`, or a skipped Bound when the deadline has passed before it starts."
-    if time.time() > deadline: return Bound(0.0, method, "skipped", message="time limit before it started")
-    return guess_mip(*args)
+def _guess_in_time(deadline: float,  # `time.time()` by which every MIP_i ends
+                   method: str,  # "guess" or "lp-guess"
+                   q, k, i, cost_model, time_limit, *rest) -> Bound:  # the arguments of `guess_mip`
+    "`guess_mip` within what is left before the deadline, or a skipped Bound when nothing is left."
+    if (left := min(time_limit, deadline - time.time())) <= 0:
+        return Bound(0.0, method, "skipped", message="time limit before it started")
+    return guess_mip(q, k, i, cost_model, left, *rest)
 
 # %% ../nbs/07_mip.ipynb #9d9699c4
 def guess_bound(graph: Graph | Contracted, k: int, cost_model: CostModel = CostModel(),

@@ -14,10 +14,10 @@ from .graph import GraphError
 
 # %% auto #0
 __all__ = ['pulp', 'highspy', 'STATUSES', 'FEASIBILITY_TOL', 'DUAL_TOL', 'INTEGRALITY_TOL', 'MIP_GAP', 'FORK_ABOVE', 'GRACE',
-           'lazy_module', 'SolverResult', 'safe_bound', 'highs_available', 'stdout_redirected', 'parse_cbc_log',
-           'run_model']
+           'lazy_module', 'SolverResult', 'safe_bound', 'highs_available', 'stdout_redirected', 'solver_share',
+           'parse_cbc_log', 'run_model']
 
-# %% ../nbs/06_solver.ipynb #b27533ff
+# %% ../nbs/06_solver.ipynb #f1a25ac3
 def lazy_module(name: str):  # module to import on first use
     "The module `name`, executed only when an attribute is first read; None when it is not installed."
     if name in sys.modules: return sys.modules[name]
@@ -67,11 +67,13 @@ def highs_available() -> bool:
 def _highs_with_start() -> type:
     "pulp.HiGHS that hands a MIP start (name -> value of integer variables) to highspy before solving."
     class HiGHSWithStart(pulp.HiGHS):  # defined on first use: subclassing would import PuLP
-        def __init__(self, start=None, **kwargs):
+        def __init__(self, start=None, deadline=math.inf, **kwargs):
             super().__init__(**kwargs)
-            self.start = start or {}
+            self.start, self.deadline = start or {}, deadline
 
         def callSolver(self, lp):
+            if math.isfinite(self.deadline):  # copying the model into HiGHS took part of the time limit
+                lp.solverModel.setOptionValue("time_limit", max(self.deadline - time.perf_counter(), 0.01))
             cols = [(v.index, self.start[v.name]) for v in lp.variables() if v.name in self.start]
             if cols:
                 idx, val = zip(*cols)
@@ -133,7 +135,7 @@ def _highs_result(prob, seconds) -> SolverResult:
 def _run_highs(prob, time_limit, start, target, progress=None) -> SolverResult:
     "Solve `prob` with HiGHS in this process."
     t0 = time.perf_counter()
-    solver = _highs_with_start()(start=start, **_highs_options(time_limit, target, progress))
+    solver = _highs_with_start()(start=start, deadline=t0 + time_limit, **_highs_options(time_limit, target, progress))
     try:
         with open(os.devnull, "w") as null, stdout_redirected(null.fileno()): prob.solve(solver)
     except pulp.PulpSolverError as e:
@@ -142,7 +144,11 @@ def _run_highs(prob, time_limit, start, target, progress=None) -> SolverResult:
 
 # %% ../nbs/06_solver.ipynb #4c568bc7
 FORK_ABOVE = 2000  # columns: larger models run in a child process that can be killed
-GRACE = 3.0  # seconds past the time limit before the child is killed
+GRACE = 3.0  # seconds of a time limit kept back for handing the solver's answer back (at most a quarter)
+
+def solver_share(time_limit: float) -> float:  # seconds the caller allows
+    "Seconds the solver itself is given of `time_limit`; the rest is kept for reading its answer back."
+    return time_limit - min(GRACE, time_limit / 4)
 
 def _highs_child(send, prob, time_limit, start, target, progress):
     send.send(tuple(_run_highs(prob, time_limit, start, target, progress)))  # plain data pickles anywhere
@@ -151,7 +157,7 @@ def _killed(progress, t0) -> SolverResult:
     "What a child killed at its deadline had proven."
     bound = progress.value
     return SolverResult("time_limit" if math.isfinite(bound) else "no_bound", bound, math.inf, {},
-                        time.perf_counter() - t0, "highs", f"killed {GRACE:g} s after the time limit")
+                        time.perf_counter() - t0, "highs", "killed at the time limit")
 
 # %% ../nbs/06_solver.ipynb #2efeac0d
 def _solve_highs(prob, time_limit, start, target) -> SolverResult:
@@ -161,9 +167,10 @@ def _solve_highs(prob, time_limit, start, target) -> SolverResult:
     ctx, t0 = multiprocessing.get_context("fork"), time.perf_counter()
     progress = ctx.Value("d", -math.inf, lock=False)
     recv, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_highs_child, args=(send, prob, time_limit, start, target, progress), daemon=True)
+    args = (send, prob, solver_share(time_limit), start, target, progress)
+    child = ctx.Process(target=_highs_child, args=args, daemon=True)
     child.start(); send.close()
-    try: return SolverResult(*recv.recv()) if recv.poll(time_limit + GRACE) else _killed(progress, t0)
+    try: return SolverResult(*recv.recv()) if recv.poll(time_limit) else _killed(progress, t0)
     except EOFError:  # the child died without a result
         return SolverResult("error", -math.inf, math.inf, {}, time.perf_counter() - t0, "highs",
                             f"HiGHS process ended with code {child.exitcode}")
@@ -202,12 +209,12 @@ def _solve_cbc(prob, time_limit) -> SolverResult:
     with tempfile.TemporaryDirectory() as tmp:
         model, solution, log_path = Path(tmp, "model.mps"), Path(tmp, "model.sol"), Path(tmp, "cbc.log")
         prob.writeMPS(str(model))
-        cmd = [pulp.apis.coin_api.pulp_cbc_path, str(model), "-sec", str(max(1, int(time_limit))),
+        cmd = [pulp.apis.coin_api.pulp_cbc_path, str(model), "-sec", str(max(1, int(solver_share(time_limit)))),
                "-ratioGap", str(MIP_GAP), "-primalT", str(FEASIBILITY_TOL), "-dualT", str(DUAL_TOL),
                "-integerT", str(INTEGRALITY_TOL),
                "-threads", "1", "-solve", "-solu", str(solution)]
         with open(log_path, "w") as log_file:
-            try: subprocess.run(cmd, stdout=log_file, stderr=subprocess.STDOUT, timeout=time_limit + GRACE)
+            try: subprocess.run(cmd, stdout=log_file, stderr=subprocess.STDOUT, timeout=time_limit)
             except subprocess.TimeoutExpired: pass  # killed: the log so far still holds the last proven bound
             except OSError as e:
                 return SolverResult("error", -math.inf, math.inf, {}, time.perf_counter() - t0, "cbc", str(e))
