@@ -19,9 +19,9 @@ from .bounds import relative_gap
 from .brkga import parse_method
 
 # %% auto #0
-__all__ = ['STAGE_PARTS', 'time_scale', 'format_size', 'stage_colours', 'plot_stages', 'stage_order', 'plot_order', 'depths',
-           'layered_layout', 'edge_curves', 'plot_graph', 'stage_traffic', 'plot_stage_graph', 'pipeline_schedule',
-           'plot_timeline', 'plot_k_curve', 'plot_ladder', 'plot_history']
+__all__ = ['STAGE_PARTS', 'time_scale', 'format_size', 'stage_colours', 'fixed_title', 'plot_stages', 'stage_order', 'plot_order',
+           'depths', 'layered_layout', 'edge_curves', 'plot_graph', 'stage_traffic', 'plot_stage_graph',
+           'pipeline_schedule', 'plot_timeline', 'plot_k_curve', 'plot_ladder', 'plot_history']
 
 # %% ../nbs/11_viz.ipynb #64c40fce
 def time_scale(largest: float,  # the largest time the axis shows
@@ -52,6 +52,10 @@ def _new_ax(ax, size):
     "`ax`, or the axes of a new figure of `size` inches."
     return ax if ax is not None else plt.subplots(figsize=size)[1]
 
+def fixed_title(ax, text: str, **kwargs):  # `kwargs`: as for `Axes.set_title` (fontsize, loc, ...)
+    "Set the title of `ax` at the top of the axes, where matplotlib would put it, without having it measure first."
+    ax.set_title(text, y=1.0, **kwargs)
+
 # %% ../nbs/11_viz.ipynb #7c174c33
 STAGE_PARTS = (("work", "compute"), ("sizein", "receive"), ("sizeout", "send"), ("overflow", "overflow"))
 
@@ -76,7 +80,7 @@ def _stages_frame(ax, stages: int, k: int, highest: float, unit: str):
     "Ticks, limits (room above the `highest` line), labels, title and legend of the stage-cost chart."
     ax.set_xticks(np.arange(stages)); ax.set_ylim(0, 1.12 * highest or 1)
     ax.set_xlabel("stage"); ax.set_ylabel(f"cost ({unit})")
-    ax.set_title(f"stage costs: {stages} stages (k = {k})")
+    fixed_title(ax, f"stage costs: {stages} stages (k = {k})")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1, 1))
 
 # %% ../nbs/11_viz.ipynb #812ef643
@@ -135,7 +139,7 @@ def plot_order(graph: Graph,  # the workload's graph
     ax.set_xlim(-0.5, len(order) - 0.5); ax.set_ylim(0, max(h.max(initial=0), 1e-300) * 1.05)
     ax.set_xlabel("position in the order"); ax.set_ylabel(f"compute ({unit})")
     ax.legend(handles=_stage_patches(colours, s), fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
-    ax.set_title(title or f"order of {len(order)} nodes, {s} stages")
+    fixed_title(ax, title or f"order of {len(order)} nodes, {s} stages")
     return ax
 
 # %% ../nbs/11_viz.ipynb #1bb76634
@@ -206,7 +210,7 @@ def _graph_frame(ax, graph: Graph, width: float, stages: int | None):
     ax.set_xlim(-1, width); ax.margins(y=0.15); ax.set_yticks([])
     ax.set_xlabel("stages left to right; inside each, depth (longest path from an input)")
     for side in ("top", "right", "left"): ax.spines[side].set_visible(False)
-    ax.set_title(f"graph: {graph.n} nodes, {graph.m} edges" + (f", {stages} stages" if stages is not None else ""))
+    fixed_title(ax, f"graph: {graph.n} nodes, {graph.m} edges" + (f", {stages} stages" if stages is not None else ""))
 
 # %% ../nbs/11_viz.ipynb #b5da0ec2
 def _draw_nodes(ax, graph: Graph, pos: np.ndarray, colours: np.ndarray, labels: bool):
@@ -288,7 +292,7 @@ def plot_stage_graph(graph: Graph,  # the workload's graph
     span = max((b - a for a, b in traffic), default=1)
     ax.set_xlim(-0.6, s - 0.4); ax.set_ylim(-0.3, 0.3 + 0.18 * span); ax.set_axis_off()
     _stage_graph_key(ax, colours[0], unit, units)
-    ax.set_title(f"stage graph: {s} stages, {len(traffic)} arcs, "
+    fixed_title(ax, f"stage graph: {s} stages, {len(traffic)} arcs, "
                  f"{format_size(sum(traffic.values()), units)} between stages")
     return ax
 
@@ -318,7 +322,7 @@ def plot_timeline(costs,  # cost of every stage, in pipeline order
                 label=f"micro-batch {j}", edgecolor="w", lw=0.5)
     ax.invert_yaxis(); ax.set_ylabel("stage"); ax.set_xlabel(f"time ({unit})")
     if len(costs) <= 20: ax.set_yticks(np.arange(len(costs)))
-    ax.set_title(f"pipeline: {microbatches} micro-batches, one every {max(costs) * f:.3g} {unit} once full")
+    fixed_title(ax, f"pipeline: {microbatches} micro-batches, one every {max(costs) * f:.3g} {unit} once full")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
     return ax
 
@@ -328,7 +332,7 @@ def _bottleneck_panel(ax, ks, upper, lower, f: float, unit: str):
     ax.plot(ks, upper * f, "o-", ms=3, label="bottleneck (best found)")
     ax.plot(ks, lower * f, "s--", ms=3, label="lower bound")
     ax.fill_between(ks, lower * f, upper * f, alpha=0.2, label="the optimum lies here")
-    ax.set_xlabel("stages k"); ax.set_ylabel(f"bottleneck ({unit})"); ax.set_title("bottleneck against k")
+    ax.set_xlabel("stages k"); ax.set_ylabel(f"bottleneck ({unit})"); fixed_title(ax, "bottleneck against k")
 
 # %% ../nbs/11_viz.ipynb #7974f7d5
 def _efficiency_panel(ax, ks, upper, lower, one_stage: float):
@@ -339,7 +343,7 @@ def _efficiency_panel(ax, ks, upper, lower, one_stage: float):
     ax.plot(ks, np.where(np.isfinite(best), best, np.nan), "s--", ms=3, label="no split does better")
     ax.axhline(100, color="0.5", lw=0.8, label="perfect scaling")
     ax.set_xlabel("stages k"); ax.set_ylabel("throughput per accelerator (%)")
-    ax.set_title("efficiency: is one more stage worth it?")
+    fixed_title(ax, "efficiency: is one more stage worth it?")
 
 # %% ../nbs/11_viz.ipynb #716573e2
 def plot_k_curve(ks, upper, lower,  # k values, best bottleneck found and best lower bound at each
@@ -385,7 +389,7 @@ def _ladder_frame(ax, names: list, upper: float, best: float, f: float, unit: st
     ax.set_yticks(np.arange(len(names)), names, fontsize=8); ax.set_xlim(0, upper * f * 1.9 if upper > 0 else 1)
     ax.set_xlabel(f"value ({unit})")
     gap = relative_gap(upper, best)
-    ax.set_title(f"certificate: at most {100 * gap:.2f}% above the optimum" if gap is not None
+    fixed_title(ax, f"certificate: at most {100 * gap:.2f}% above the optimum" if gap is not None
                  else "certificate: no positive bound")
     ax.legend(handles=[Patch(color="tab:green", label="best bound"), Patch(color="tab:olive", label="weaker bound"),
                        Patch(color="k", label="bottleneck")], fontsize=7, loc="lower right")
@@ -418,5 +422,5 @@ def plot_history(*results: SearchResult, ax=None, units: Units = Units()):
         x = np.arange(1, len(r.history) + 1) * per_step
         ax.plot(x, np.asarray(r.history) * f, "o-" if len(x) < 30 else "-", ms=3, label=r.method)
     ax.set_xlabel("orders evaluated"); ax.set_ylabel(f"best bottleneck ({unit})"); ax.legend(fontsize=8)
-    ax.set_title("search convergence")
+    fixed_title(ax, "search convergence")
     return ax

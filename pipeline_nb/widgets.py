@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_widgets.ipynb #89d3dd11
 from __future__ import annotations
-import html, io, math, threading, time
+import gc, html, io, math, threading, time
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import replace
@@ -27,13 +27,13 @@ from .certificate import certify as certify_split
 from .bounds import relative_gap
 from .importers import devices, import_onnx
 from .datasets import list_graphs, load_graph
-from .viz import (plot_graph, plot_history, plot_k_curve, plot_ladder, plot_order, plot_stage_graph,
-                             plot_stages, plot_timeline, time_scale)
+from .viz import (fixed_title, plot_graph, plot_history, plot_k_curve, plot_ladder, plot_order,
+                             plot_stage_graph, plot_stages, plot_timeline, time_scale)
 
 # %% auto #0
 __all__ = ['FILE_SUFFIXES', 'METHODS', 'TABS', 'PICTURES_KEPT', 'PANELS_KEPT', 'GIVEN', 'ROW_INCHES', 'CONVERGENCE_INCHES',
-           'EXPORT_FORMS', 'open_workload', 'parse_limit', 'png', 'pixels', 'png_of_pixels', 'KPoint', 'View',
-           'Controls', 'LiveConvergence', 'Explorer', 'add_export_form', 'read_split', 'explore']
+           'EXPORT_FORMS', 'open_workload', 'parse_limit', 'png', 'pixels', 'png_of_pixels', 'collector_paused',
+           'KPoint', 'View', 'Controls', 'LiveConvergence', 'Explorer', 'add_export_form', 'read_split', 'explore']
 
 # %% ../nbs/12_widgets.ipynb #d1bab15b
 FILE_SUFFIXES = (".json", ".txt", ".pbtxt", ".onnx")  # a source ending so is a file, never a registry name
@@ -78,6 +78,16 @@ def png_of_pixels(rgba: np.ndarray, compress_level: int = 1) -> bytes:
     buf = io.BytesIO()
     PIL.Image.fromarray(rgba).save(buf, format="png", compress_level=compress_level)
     return buf.getvalue()
+
+# %% ../nbs/12_widgets.ipynb #ab6e84f1
+@contextmanager
+def collector_paused():
+    "Pause Python's cyclic garbage collector for the block; it is left as it was (on, or off already)."
+    was_on = gc.isenabled()
+    gc.disable()
+    try: yield
+    finally:
+        if was_on: gc.enable()
 
 # %% ../nbs/12_widgets.ipynb #5c0a1e60
 class KPoint(NamedTuple):
@@ -179,8 +189,8 @@ def paint(self: LiveConvergence):
     self.ax.set_xlim(0, max(self.x) * 1.04); self.ax.set_ylim(low - pad, high + pad)
     self.bound.set_label(f"best lower bound {bound * f:.4g} {unit}" if bound is not None else "no lower bound")
     self.ax.set_ylabel(f"best bottleneck ({unit})"); self.ax.legend(fontsize=7, loc="best")
-    self.ax.set_title(f"{self.title}: {self.x[-1]:,} orders, best {y[-1]:.4g} {unit}", fontsize=9)
-    self.image.value = png(self.fig, self.dpi)
+    fixed_title(self.ax, f"{self.title}: {self.x[-1]:,} orders, best {y[-1]:.4g} {unit}", fontsize=9)
+    with collector_paused(): self.image.value = png(self.fig, self.dpi)
     self.image.layout.display = None
     self.shown, self.paints = time.perf_counter(), self.paints + 1
     self.cost = self.shown - t0
@@ -554,7 +564,7 @@ def _convergence(ax, v: View):
     "The convergence of the orderings that were searched."
     searched = [r for r in (v.result, v.compare) if r is not None and r.history]
     if searched: plot_history(*searched, ax=ax, units=v.workload.units)
-    else: ax.set_axis_off(); ax.set_title("convergence: the given order is not searched")
+    else: ax.set_axis_off(); fixed_title(ax, "convergence: the given order is not searched")
 
 # %% ../nbs/12_widgets.ipynb #5c0a1e30
 def _draw_orderings(fig, v: View, grid: dict, lower: float):
@@ -618,8 +628,9 @@ def _picture(self: Explorer, tab: str, v: View, compress_level: int = 1,
     level, picture = self._pictures.pop(key, (0, b""))
     if level < compress_level:
         level = compress_level
-        picture = (self._orderings_png(v, level, check) if tab == "orderings"
-                   else png(self.figure(tab, v), self.dpi, level))
+        with collector_paused():  # no full collection in the middle of a paint
+            picture = (self._orderings_png(v, level, check) if tab == "orderings"
+                       else png(self.figure(tab, v), self.dpi, level))
     self._pictures[key] = level, picture  # the newest last: the oldest are forgotten first
     while len(self._pictures) > PICTURES_KEPT: self._pictures.popitem(last=False)
     return picture
