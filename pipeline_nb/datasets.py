@@ -392,9 +392,10 @@ def nasnet_like(n: int = 1000,  # operators wanted: at least n, under one normal
 # %% ../nbs/10_datasets.ipynb #bfb66140
 _GENERATORS = {"layered": lambda n, seed, device: Workload(random_layered(n, seed=seed), CostModel()),
                "regal": lambda n, seed, device: Workload(regal_like(n, seed=seed), CostModel()),
-               "cnn": lambda n, seed, device: cnn_like(n, seed=seed, device=device or "v100"),
-               "transformer": lambda n, seed, device: transformer_like(n, seed=seed, device=device or "a100"),
-               "nasnet": lambda n, seed, device: nasnet_like(n, seed=seed, device=device or "v100")}
+               "cnn": lambda n, seed, device: cnn_like(n, seed=seed, device=device or "v100", time_unit="us"),
+               "transformer": lambda n, seed, device: transformer_like(n, seed=seed, device=device or "a100",
+                                                                       time_unit="us"),
+               "nasnet": lambda n, seed, device: nasnet_like(n, seed=seed, device=device or "v100", time_unit="us")}
 _LISTED_SIZES = {"nasnet": (600, 1000, 2000, 10000)}  # other families: 100, 1000, 10000
 
 # %% ../nbs/10_datasets.ipynb #810463bc

@@ -522,16 +522,17 @@ class BoundMethod(NamedTuple):
     run: Callable  # (contracted problem, k, cost model, BoundContext) -> Bound
     share: float  # most of the time left it may take while other methods wait (the last one takes all)
     about: str  # what it bounds, in one line
+    least: float = 1.0  # seconds below which it is not started (building a large model alone takes seconds)
 
 # %% ../nbs/07_mip.ipynb #73f9f4a3
 def _guess_time(c: BoundContext, k: int) -> float: return c.time_limit * min(c.n_jobs, k) / k  # per MIP_i
 
 BOUNDS = {  # cheapest first: `compute_bounds` runs them in this order
-    "lb0": BoundMethod(lambda q, k, cm, c: lb0(q, k, cm), 1.0, "combinatorial: W/k, the heaviest node, memory terms"),
+    "lb0": BoundMethod(lambda q, k, cm, c: lb0(q, k, cm), 1.0, "combinatorial: W/k, the heaviest node, memory terms", 0.0),
     "node-cut": BoundMethod(lambda q, k, cm, c: node_cut(q, k, cm, time_limit=c.time_limit), 0.25,
-                            "every node's stage costs at least its cheapest enclosing set (min cuts)"),
+                            "every node's stage costs at least its cheapest enclosing set (min cuts)", 0.0),
     "ideals": BoundMethod(lambda q, k, cm, c: ideals_bound(q, k, cm, c.time_limit, c.upper), 0.1,
-                          "the exact DP over the ideals (the optimum, with a split; skipped above 100,000 ideals)"),
+                          "the exact DP over the ideals (the optimum, with a split; skipped above 100,000 ideals)", 0.0),
     "node-mip": BoundMethod(lambda q, k, cm, c: node_mip(q, k, cm, c.time_limit, c.time_limit, c.solver, c.lower), 0.25,
                             "the same over convex sets (one small MIP per node)"),
     "lp-bottleneck": BoundMethod(lambda q, k, cm, c: bottleneck_mip(q, k, cm, c.time_limit, c.upper, True, c.solver),
@@ -565,6 +566,15 @@ def _closed(upper, best, target_gap) -> bool:
     "Whether `best` certifies `upper` within `target_gap`."
     return (target_gap is not None and upper is not None and best > 0
             and upper <= best * (1 + max(target_gap, CLOSED_SLACK)))
+
+def _skip_reason(upper, best, target_gap,
+                 limit: float,  # seconds the method would get
+                 least: float) -> str:  # seconds below which it is not worth starting
+    "Why a method is not started ('' when it is)."
+    if _closed(upper, best, target_gap): return f"gap closed: {best:.6g} certifies {upper:.6g}"
+    if limit <= 0: return "time limit reached"
+    if limit < least: return f"{limit:.2g} s left of the time limit, under the {least:g} s it needs"
+    return ""
 
 # %% ../nbs/07_mip.ipynb #32221a46
 def _report(method: str, b: Bound):
@@ -602,11 +612,10 @@ def compute_bounds(graph: Graph | Contracted | Workload, k: int,  # a graph, its
     out, best, deadline = {}, max(0.0, lower), math.inf if time_limit is None else t0 + time_limit
     for j, method in enumerate(order):
         left = deadline - time.perf_counter()
-        if _closed(upper, best, target_gap):
-            b = Bound(0.0, method, "skipped", message=f"gap closed: {best:.6g} certifies {upper:.6g}")
-        elif left <= 0: b = Bound(0.0, method, "skipped", message="time limit reached")
+        limit = min(mip_time_limit, left if j == len(order) - 1 else left * BOUNDS[method].share)
+        least = min(BOUNDS[method].least, mip_time_limit)  # a short limit asked for is honoured
+        if (why := _skip_reason(upper, best, target_gap, limit, least)): b = Bound(0.0, method, "skipped", message=why)
         else:
-            limit = min(mip_time_limit, left if j == len(order) - 1 else left * BOUNDS[method].share)
             stop_at = None if target_gap is None or best <= 0 else best * (1 + target_gap)
             context = BoundContext(limit, best_part, upper, best if target_gap is not None else 0.0, stop_at, solver,
                                    n_jobs)
