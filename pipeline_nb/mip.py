@@ -224,7 +224,7 @@ def checked_incumbent(q: Contracted, k: int, incumbent: Partition | None) -> Par
     return incumbent.validate().normalized()
 
 # %% ../nbs/07_mip.ipynb #d87bbcd9
-MAX_STAGE_VARIABLES = 200_000  # node-stage binaries of the largest exact model built (about 1 GB)
+MAX_STAGE_VARIABLES = 50_000  # node-stage binaries of the largest exact model built (under 1 GB in all)
 
 def _too_large(q: Contracted, k: int, upper: float | None, method: str, t0: float) -> Bound | None:
     "A `skipped` Bound when the exact model on the windows of `upper` would exceed `MAX_STAGE_VARIABLES`."
