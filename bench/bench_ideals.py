@@ -12,12 +12,13 @@ from __future__ import annotations
 import argparse, json, math, time, tracemalloc
 from pathlib import Path
 
-from pipeline_nb.datasets import load_graph
+from pipeline_nb.datasets import list_graphs, load_graph
 from pipeline_nb.graph import Contracted, diamond
 from pipeline_nb.ideals import IdealTable, ideals, ideals_bound
 
 GRAPHS = ["onnx/resnet50", "onnx/inception_v1", "dnn/latency/bert_l-12", "gen/transformer-1000-seed0",
           "gen/cnn-1000-seed0", "gen/transformer-10000-seed0"]
+SHARED = ["dnn/latency/layers/inceptionv3"]  # 36,596 ideals: the widest graph the DP settles (shared data only)
 KS = [2, 4, 8, 16, 32, 64]
 COMPARE = [("onnx/inception_v1", 8), ("dnn/latency/bert_l-12", 16), ("gen/transformer-1000-seed0", 4)]
 
@@ -63,9 +64,13 @@ def main():
     ap.add_argument("--time-limit", type=float, default=120.0, help="seconds per ideals_bound call")
     ap.add_argument("--solve-limit", type=float, default=20.0, help="seconds per solve() call")
     ap.add_argument("--out", default="bench/results/ideals.json")
+    ap.add_argument("--graphs", default=None, help="comma-separated graphs instead of the default list")
+    ap.add_argument("--k", default=None, help="comma-separated k instead of 2,4,...,64")
     args = ap.parse_args()
     ideals_bound(diamond(), 2)  # load the compiled kernels
-    graphs, ks = (GRAPHS[:2], [2, 16]) if args.quick else (GRAPHS, KS)
+    graphs, ks = (GRAPHS[:2], [2, 16]) if args.quick else (GRAPHS + [g for g in SHARED if g in list_graphs()], KS)
+    if args.graphs: graphs = args.graphs.split(",")
+    if args.k: ks = [int(x) for x in args.k.split(",")]
     rows = [measure(name, ks, args.time_limit) for name in graphs]
     result = dict(rows=rows, compare=compare(args.solve_limit) if args.compare else [])
     if not args.quick:

@@ -165,6 +165,8 @@ class IdealTable:
         self.bits, self.work, self.param = found.bits[by_work], work[by_work], param[by_work]
         self.top, self.low = found.top[by_work], _first_missing(self.bits, q.n)
         self.open_ptr, self.open_idx = _reorder(*open_rows, by_work)
+        self.cut = np.bincount(np.repeat(np.arange(len(by_work)), np.diff(self.open_ptr)), self.size[self.open_idx],
+                               minlength=len(by_work))  # size of the tensors that leave each ideal
         self.cm = _constants(cost_model)
 
     def __len__(self): return len(self.work)
@@ -195,8 +197,8 @@ def _rows(work_b, total, k, limit):
 
 # %% ../nbs/05a_ideals.ipynb #f29c84c4
 @njit(cache=True, nogil=True)
-def _dp_ideals(b0, b1, value, choice, bits, low, top, work, param, open_ptr, open_idx, producer, cons_ptr, cons_idx,
-               size, cm, cutoff):
+def _dp_ideals(b0, b1, value, choice, bits, low, top, work, param, cut, open_ptr, open_idx, producer, cons_ptr,
+               cons_idx, size, cm, cutoff):
     "Fill value[:, b], choice[:, b] for the ideals b0..b1-1 (rows before b0 are done), stages <= cutoff."
     k, limit = value.shape[0] - 1, cutoff * (1 + 1e-9)  # costs within rounding of the cutoff still count
     for b in range(b0, b1):
@@ -205,6 +207,8 @@ def _dp_ideals(b0, b1, value, choice, bits, low, top, work, param, open_ptr, ope
         for j in range(jl, jh + 1): value[j, b], choice[j, b] = value[j - 1, b], -1
         for a in range(b - 1, -1, -1):  # stages of growing work
             if work[b] - work[a] > limit or work[b] - work[a] >= value[jl, b]: break
+            floor = work[b] - work[a] + cm[1] * max(cut[b] - cut[a], 0.0) + cm[0] * max(cut[a] - cut[b], 0.0)
+            if floor > limit or floor >= value[jl, b]: continue
             useful = False
             for j in range(jl, jh + 1): useful = useful or value[j - 1, a] < value[j, b]
             if not useful or not _subset(bits, a, b, low, top): continue
@@ -224,8 +228,8 @@ def run(self: IdealTable, k: int, cutoff: float = math.inf,  # stages; only stag
     while b < len(self):
         if deadline is not None and time.perf_counter() > deadline: return None
         start, end = time.perf_counter(), min(len(self), b + chunk)
-        _dp_ideals(b, end, value, choice, self.bits, self.low, self.top, self.work, self.param, self.open_ptr,
-                   self.open_idx, self.producer, self.cons_ptr, self.cons_idx, self.size, self.cm, cutoff)
+        _dp_ideals(b, end, value, choice, self.bits, self.low, self.top, self.work, self.param, self.cut,
+                   self.open_ptr, self.open_idx, self.producer, self.cons_ptr, self.cons_idx, self.size, self.cm, cutoff)
         b, chunk = end, chunk * 2 if time.perf_counter() - start < 0.05 else chunk
     return value, choice
 
