@@ -139,6 +139,10 @@ def main(argv=None):
     ap.add_argument("--reuse-proc", action="store_true", help="skip nbdev's step: reuse _proc/ from the last build")
     args = ap.parse_args(argv)
     _use_this_checkout()
+    import importlib.util
+    if importlib.util.find_spec("torch") is None:  # nbdev runs every import cell, 09_import's `import torch` too
+        raise SystemExit('docs: the site build runs the PyTorch importer chapter\'s imports: install the torch extra '
+                         'first (pip install -e ".[dev,torch]")')
     from nbdev.config import get_config
     from nbdev.quarto import proc_nbs
     from sphinx.cmd.build import build_main
