@@ -12,14 +12,15 @@ from fastcore.basics import patch
 from numba import njit, prange
 from tqdm.auto import tqdm
 
-from .graph import CostModel, Graph, GraphError, kahn_order
+from .graph import Contracted, CostModel, Graph, GraphError, Partition, kahn_order
 from .io import Workload, workload_parts
 from .segments import problem, arrange
 from .slicing import (SearchResult, optimal_slicing, decode, search_result, check_k, searchable, no_fit,
                                  warm_up, random_search, slice_given)
 
 # %% auto #0
-__all__ = ['decode_population', 'brkga_counts', 'check_population', 'brkga', 'parse_method', 'check_search_args', 'partition']
+__all__ = ['decode_population', 'brkga_counts', 'check_population', 'split_order', 'brkga', 'parse_method', 'check_search_args',
+           'partition']
 
 # %% ../nbs/04_brkga.ipynb #98a1e8d7
 @njit(cache=True, nogil=True, parallel=True)
@@ -113,12 +114,12 @@ def _next_generation(keys, fitness, ranking, n_elite, n_mutant, rho, rng, decode
     return new, np.concatenate([fitness[elites], offspring_fitness]), complete
 
 # %% ../nbs/04_brkga.ipynb #77a52fb0
-def _first_population(keys, rng, given_order, warm_start):
-    "fill(lo, hi) for the first generation: random keys, and row 0 encoding `given_order` under `warm_start`."
+def _first_population(keys, rng, starts: list):
+    "fill(lo, hi) for the first generation: random keys, except row i encodes the order `starts[i]`."
     n = keys.shape[1]
     def fill(lo, hi):
         keys[lo:hi] = rng.random((hi - lo, n))  # one stream, drawn in order: the same keys whatever the chunks
-        if warm_start and lo == 0: keys[0, given_order] = np.arange(n) / max(n, 1)
+        for row in range(lo, min(hi, len(starts))): keys[row, starts[row]] = np.arange(n) / max(n, 1)
     return fill
 
 # %% ../nbs/04_brkga.ipynb #f3b33184
@@ -144,6 +145,21 @@ def _fittest(q, keys, fitness, k, cost_model, evaluations):
                      "that proves nothing about other orders: solve can prove whether any split fits")
     return decode(q, keys[best], k, cost_model)
 
+# %% ../nbs/04_brkga.ipynb #e1916c71
+def split_order(q: Contracted,  # the contracted problem
+                split: Partition) -> np.ndarray:  # a valid partition of `q.graph`
+    "The blocks stage by stage, each stage in the given order: slicing it at the stage boundaries gives `split`."
+    position = np.empty(q.n, np.int64); position[q.given_order] = np.arange(q.n)
+    block_stage = np.asarray(split.stage)[[m[0] for m in q.members]]
+    return np.lexsort((position, block_stage))
+
+def _start_orders(q: Contracted, k: int, warm_start: bool, start: Partition | None) -> list:
+    "Orders the first generation starts from: the given order under `warm_start`, then that of `start`."
+    if start is not None:
+        if problems := Partition(q.graph, start.normalized().stage, k).problems():
+            raise GraphError(f"the split to start from is not a split of this graph into {k} stages: {problems[0]}")
+    return [q.given_order] * warm_start + ([] if start is None else [split_order(q, start)])
+
 # %% ../nbs/04_brkga.ipynb #c8b6179d
 def brkga(graph: Graph, k: int, cost_model: CostModel = CostModel(),
           population: int = 100,  # chromosomes per generation
@@ -151,6 +167,7 @@ def brkga(graph: Graph, k: int, cost_model: CostModel = CostModel(),
           seed: int = 0,
           elite: float = 0.20, mutants: float = 0.15, rho: float = 0.70,
           warm_start: bool = True,  # seed one chromosome with the graph's given order
+          start: Partition | None = None,  # a known split: one more chromosome encodes its order, so none is worse
           target: float = 0.0,  # stop once the best bottleneck is <= this (e.g. a lower bound)
           time_limit: float | None = None,  # seconds, checked between chunks of decodes
           n_jobs: int | None = None,  # decoding threads (default: all cores); the result does not depend on it
@@ -171,7 +188,8 @@ def brkga(graph: Graph, k: int, cost_model: CostModel = CostModel(),
     decoder = _Decoder(arrays, min(int(k), max(q.n, 1)), math.inf if time_limit is None else t0 + time_limit, bar)
     keys = np.empty((population, q.n))
     try:
-        fitness, complete = decoder(keys, np.inf, _first_population(keys, rng, q.given_order, warm_start), first=True)
+        fill = _first_population(keys, rng, _start_orders(q, k, warm_start, start))
+        fitness, complete = decoder(keys, np.inf, fill, first=True)
         keys, fitness, history, stopped = _evolve(keys, fitness, complete, generations, target, observe, decoder,
                                                   (n_elite, n_mutant, rho), rng)
     finally: bar.close()
@@ -211,6 +229,7 @@ def partition(graph: Graph | Workload, k: int,  # a graph, or a workload (its co
               n_jobs: int | None = None,  # decoding threads for BRKGA (default: all cores)
               progress: bool = False,  # tqdm bar on stderr for runs over a second
               observe=None,  # called as observe(evaluations, best) as the search goes; True stops it
+              start: Partition | None = None,  # a known split for BRKGA to start from (its result is never worse)
               ) -> SearchResult:
     "Split `graph` into at most `k` pipeline stages with the given search `method`."
     check_k(k); check_search_args(seed, time_limit, target)
@@ -219,5 +238,5 @@ def partition(graph: Graph | Workload, k: int,  # a graph, or a workload (its co
     if kind == "slice": result = slice_given(graph, k, cost_model)
     elif kind == "random": result = random_search(graph, k, cost_model, budget[0], seed, time_limit, target, progress, observe)
     else: result = brkga(graph, k, cost_model, *budget, seed=seed, target=target, time_limit=time_limit,
-                         n_jobs=n_jobs, progress=progress, observe=observe)
+                         n_jobs=n_jobs, progress=progress, observe=observe, start=start)
     return result._replace(method=method)

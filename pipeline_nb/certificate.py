@@ -104,9 +104,10 @@ def certify(graph: Graph | Workload, k: int,
 # %% ../nbs/08_solve.ipynb #e19aa8f2
 CHEAP_METHODS = ("lb0", "node-cut", "ideals")  # before the first long search: they may settle it
 
-def _search(graph, k, cost_model, method, seed, time_limit, target, progress) -> SearchResult | None:
-    "A search, or None when no order it tried can be sliced under the memory cap."
-    try: return partition(graph, k, cost_model, method, seed, time_limit=time_limit, target=target, progress=progress)
+def _search(graph, k, cost_model, method, seed, time_limit, target, progress, start=None) -> SearchResult | None:
+    "A search (from the split `start`, if any), or None when no order it tried can be sliced under the memory cap."
+    try: return partition(graph, k, cost_model, method, seed, time_limit=time_limit, target=target, progress=progress,
+                          start=start)
     except GraphError:
         if cost_model.memory_cap is None: raise
         return None
@@ -131,12 +132,13 @@ class _Clock:
 
 # %% ../nbs/08_solve.ipynb #6890da0d
 @patch
-def _search_round(self: Certificate, graph, k, cm, budget, seed, clock, target_gap, progress) -> bool:
-    "One search round of `budget` evaluations; whether it improved the best split."
+def _search_round(self: Certificate, graph, k, cm, budget, seed, clock, target_gap, progress,
+                  fraction: float = 1 / 3) -> bool:  # of the time left, at most
+    "One search round of `budget` evaluations, from the best split so far; whether it improved that split."
     side = max(2, math.isqrt(budget))
     target = self.lower_bound * (1 + target_gap) if self.lower_bound < math.inf else 0.0
-    found = _search(graph, k, cm, f"brkga-{side}x{side}", seed, clock.share(1 / 3, 60.0 * budget / 100), target,
-                    progress)
+    found = _search(graph, k, cm, f"brkga-{side}x{side}", seed, clock.share(fraction, 60.0 * budget / 100), target,
+                    progress, None if self.result is None else self.result.partition)
     better = found is not None and (self.result is None or found.bottleneck < self.result.bottleneck * (1 - 1e-12))
     if better: self.result = found
     self.rounds.append(f"search brkga-{side}x{side}: " + ("no split fits" if found is None else
@@ -155,7 +157,7 @@ def _bound_round(self: Certificate, graph, k, cm, methods, clock, fraction, mip_
     self.result = improved(self.result, more, cm)
     complete = all(b.status in ("optimal", "infeasible", "skipped") for b in more.values())
     self.rounds.append(f"bounds {', '.join(more)}: best {self.lower_bound:.6g}" + (" (complete)" if complete else ""))
-    return self.lower_bound > before * (1 + 1e-9) or self.upper_bound < upper or not complete
+    return self.lower_bound > before * (1 + 1e-9) or self.upper_bound < upper
 
 # %% ../nbs/08_solve.ipynb #6f0777ea
 @patch
@@ -180,14 +182,17 @@ def solve(graph: Graph | Workload, k: int,
     cheap, expensive = [m for m in methods if m in CHEAP_METHODS], [m for m in methods if m not in CHEAP_METHODS]
     if cheap: cert._bound_round(graph, k, cm, cheap, clock, 0.25, mip_time_limit, target_gap, progress)
     if not cert._met(target_gap): cert._search_round(graph, k, cm, 100, seed, clock, target_gap, progress)
-    searching, bounding, budget, r = True, bool(expensive), 100, 0
+    searching, bounding, budget, r, bounded_at = True, bool(expensive), 100, 0, math.inf
     while not cert._met(target_gap) and clock.left() > 0 and (searching or bounding):
         r, budget = r + 1, min(budget * 10, 100_000)
-        if searching: searching = cert._search_round(graph, k, cm, budget, seed + r, clock, target_gap, progress)
-        if cert._met(target_gap) or not bounding: bounding = bounding or searching; continue
-        moved = cert._bound_round(graph, k, cm, expensive, clock, 0.5 if searching else 1.0, mip_time_limit, target_gap,
-                                  progress)
-        bounding = moved or searching
+        if searching: searching = cert._search_round(graph, k, cm, budget, seed + r, clock, target_gap, progress,
+                                                     1 / 3 if bounding else 2 / 3)
+        fresh = cert.upper_bound - cert.lower_bound < (bounded_at - cert.lower_bound) / 2  # since the bounds last ran
+        bounding = bool(expensive) and (bounding or fresh)
+        if cert._met(target_gap) or not bounding: continue
+        bounded_at = cert.upper_bound
+        bounding = cert._bound_round(graph, k, cm, expensive, clock, 0.5 if searching else 1.0, mip_time_limit,
+                                     target_gap, progress)
     cert.seconds = time.perf_counter() - t0
     if not cert._met(target_gap):
         cert.limited_by = "search and bounds" if searching == bounding else "search" if searching else "bounds"
