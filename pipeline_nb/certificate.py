@@ -17,7 +17,7 @@ from .bounds import Bound, relative_gap
 from .mip import CLOSED_SLACK, DEFAULT_METHODS, best_bound, compute_bounds
 
 # %% auto #0
-__all__ = ['CHEAP_METHODS', 'Certificate', 'improved', 'certify', 'solve']
+__all__ = ['CHEAP_METHODS', 'SPLIT_METHODS', 'Certificate', 'improved', 'certify', 'solve']
 
 # %% ../nbs/08_solve.ipynb #8e8d8fcc
 @dataclass
@@ -102,7 +102,8 @@ def certify(graph: Graph | Workload, k: int,
     return Certificate(improved(result, bounds, cost_model), bounds, time.perf_counter() - t0, units)
 
 # %% ../nbs/08_solve.ipynb #e19aa8f2
-CHEAP_METHODS = ("lb0", "node-cut", "ideals")  # before the first long search: they may settle it
+CHEAP_METHODS = ("lb0", "node-cut")  # polynomial: before any search, they may settle it at once
+SPLIT_METHODS = ("ideals",)  # after the quick search, given its split: it cuts their work most
 
 def _search(graph, k, cost_model, method, seed, time_limit, target, progress, start=None) -> SearchResult | None:
     "A search (from the split `start`, if any), or None when no order it tried can be sliced under the memory cap."
@@ -179,9 +180,12 @@ def solve(graph: Graph | Workload, k: int,
     t0, k, clock = time.perf_counter(), check_k(k), _Clock(time_limit)
     graph, cm, units = workload_parts(graph, cost_model, units)
     cert = Certificate(None, {}, 0.0, units)
-    cheap, expensive = [m for m in methods if m in CHEAP_METHODS], [m for m in methods if m not in CHEAP_METHODS]
+    cheap, given_split = [m for m in methods if m in CHEAP_METHODS], [m for m in methods if m in SPLIT_METHODS]
+    expensive = [m for m in methods if m not in CHEAP_METHODS + SPLIT_METHODS]
     if cheap: cert._bound_round(graph, k, cm, cheap, clock, 0.25, mip_time_limit, target_gap, progress)
     if not cert._met(target_gap): cert._search_round(graph, k, cm, 100, seed, clock, target_gap, progress)
+    if given_split and not cert._met(target_gap):
+        cert._bound_round(graph, k, cm, given_split, clock, 0.5, mip_time_limit, target_gap, progress)
     searching, bounding, budget, r, bounded_at = True, bool(expensive), 100, 0, math.inf
     while not cert._met(target_gap) and clock.left() > 0 and (searching or bounding):
         r, budget = r + 1, min(budget * 10, 100_000)

@@ -15,7 +15,8 @@ from .graph import Contracted, CostModel, Graph, Partition, check_k, csr
 from .bounds import Bound, as_contracted, lb0, node_cut
 
 # %% auto #0
-__all__ = ['ROUNDING', 'topological_labels', 'Ideals', 'ideals', 'IdealTable', 'ideals_bound']
+__all__ = ['MAX_IDEALS', 'MAX_BITSET_BYTES', 'PACE_CHECK', 'PACE_MARGIN', 'ROUNDING', 'topological_labels', 'Ideals', 'ideals',
+           'ideal_cap', 'widest_level', 'IdealTable', 'ideals_bound']
 
 # %% ../nbs/05a_ideals.ipynb #61047e4a
 @njit(cache=True, nogil=True)
@@ -57,17 +58,32 @@ def ideals(q: Contracted,  # the contracted problem
            ) -> Ideals | None:
     "Every ideal of q, or None when there are more than `max_ideals` (or at the deadline)."
     _, ptr, idx = topological_labels(q)
-    words, rows = max(1, (q.n + 63) // 64), min(max_ideals, 1024) + q.n + 1
-    bits, parent, top = np.zeros((rows, words), np.uint64), np.full(rows, -1), np.full(rows, -1)  # row 0: empty
-    count, head = 1, 0
-    while True:
+    rows = max_ideals + q.n + 1  # room for every child of the last ideal kept
+    bits = np.zeros((rows, max(1, (q.n + 63) // 64)), np.uint64)  # row 0: the empty ideal
+    parent, top, count, head = np.full(rows, -1), np.full(rows, -1), 1, 0
+    while head < count:
         count, head = _extend_ideals(bits, parent, top, count, head, head + 1024, ptr, idx)
         if count > max_ideals or (deadline is not None and time.perf_counter() > deadline): return None
-        if head < count and count + q.n - top[head] - 1 <= len(bits): continue  # room left: more of the queue
-        if head == count: return Ideals(bits[:count], parent[:count], top[:count])
-        more = min(2 * len(bits), max_ideals + q.n + 1) - len(bits)
-        bits = np.concatenate([bits, np.zeros((more, words), np.uint64)])
-        parent, top = np.concatenate([parent, np.full(more, -1)]), np.concatenate([top, np.full(more, -1)])
+    return Ideals(bits[:count], parent[:count], top[:count])
+
+# %% ../nbs/05a_ideals.ipynb #5d50807e
+MAX_IDEALS, MAX_BITSET_BYTES = 300_000, 3 << 27  # ideals listed at most; bytes of their bitsets at most (384 MiB)
+
+def ideal_cap(q: Contracted) -> int:
+    "The most ideals `ideals_bound` lists for q: `MAX_IDEALS`, fewer where their bitsets pass `MAX_BITSET_BYTES`."
+    return min(MAX_IDEALS, MAX_BITSET_BYTES // (8 * max(1, (q.n + 63) // 64)))
+
+@njit(cache=True, nogil=True)
+def _levels(ptr, idx):
+    "The longest-path level of every position (0 for a source), from the predecessor lists in positions."
+    level = np.zeros(len(ptr) - 1, np.int64)
+    for v in range(len(ptr) - 1):
+        for e in range(ptr[v], ptr[v + 1]): level[v] = max(level[v], level[idx[e]] + 1)
+    return level
+
+def widest_level(q: Contracted) -> int:
+    "The most blocks on one longest-path level: q has at least 2 ** this many ideals."
+    return int(np.bincount(_levels(*topological_labels(q)[1:])).max()) if q.n else 0
 
 # %% ../nbs/05a_ideals.ipynb #47b635a9
 @njit(cache=True, nogil=True)
@@ -150,10 +166,24 @@ def _stage_cost(a, b, bits, work, param, open_ptr, open_idx, producer, cons_ptr,
     overflow = p - cm[3] if p > cm[3] else 0.0
     return work[b] - work[a] + cm[0] * received + cm[1] * sent + cm[2] * overflow
 
+# %% ../nbs/05a_ideals.ipynb #acf28c96
+@njit(cache=True, nogil=True)
+def _permute_rows(rows, perm):
+    "Reorder `rows` in place so that row i becomes the old row perm[i], one cycle of perm at a time."
+    placed = np.zeros(len(perm), np.bool_)
+    for i in range(len(perm)):
+        if placed[i]: continue
+        spare, j = rows[i].copy(), i
+        while not placed[j]:
+            placed[j] = True
+            if perm[j] == i: rows[j] = spare
+            else: rows[j] = rows[perm[j]]; j = perm[j]
+
 # %% ../nbs/05a_ideals.ipynb #46f21f6f
 class IdealTable:
     "The ideals of a contracted problem sorted by (work, size), with their sums and open tensors."
-    def __init__(self, q: Contracted, found: Ideals, cost_model: CostModel = CostModel()):
+    def __init__(self, q: Contracted, found: Ideals,  # the ideals of q: the table takes over (and reorders) its rows
+                 cost_model: CostModel = CostModel()):
         self.q, self.order = q, topological_labels(q)[0]
         pos = np.empty(q.n, np.int64); pos[self.order] = np.arange(q.n)
         self.producer, self.size = pos[q.tensor_producer], np.asarray(q.tensor_size, float)
@@ -162,7 +192,8 @@ class IdealTable:
         open_rows = _open_tensors(found.bits, found.parent, found.top, out_ptr, out_idx, self.cons_ptr, self.cons_idx)
         work, param, count = _ideal_sums(found.parent, found.top, q.work[self.order], q.param[self.order])
         by_work = np.lexsort((count, work))
-        self.bits, self.work, self.param = found.bits[by_work], work[by_work], param[by_work]
+        _permute_rows(found.bits, by_work)
+        self.bits, self.work, self.param = found.bits, work[by_work], param[by_work]
         self.top, self.low = found.top[by_work], _first_missing(self.bits, q.n)
         self.open_ptr, self.open_idx = _reorder(*open_rows, by_work)
         self.cut = np.bincount(np.repeat(np.arange(len(by_work)), np.diff(self.open_ptr)), self.size[self.open_idx],
@@ -219,14 +250,32 @@ def _dp_ideals(b0, b1, value, choice, bits, low, top, work, param, cut, open_ptr
                 if c < value[j, b]: value[j, b], choice[j, b] = c, a
 
 # %% ../nbs/05a_ideals.ipynb #3d3ab92a
+PACE_CHECK, PACE_MARGIN = 0.1, 5.0  # share of the time (at least 1 s) before the pace is judged; allowed overrun
+
+@patch
+def candidates(self: IdealTable, cutoff: float) -> np.ndarray:
+    "Per row b, how many rows before it have work within `cutoff` of its own (the most stages the DP may try)."
+    start = np.searchsorted(self.work, self.work - cutoff * (1 + 1e-9), side="left")
+    return np.arange(len(self)) - start
+
+def _too_slow(elapsed: float, done: int, total: int, given: float) -> float | None:
+    "The seconds a run needs at its pace (`done` of `total` candidates in `elapsed` s), once judged and too many."
+    if elapsed < max(1.0, PACE_CHECK * given) or done <= 0: return None
+    needs = elapsed * total / done
+    return needs if needs > PACE_MARGIN * given else None
+
 @patch
 def run(self: IdealTable, k: int, cutoff: float = math.inf,  # stages; only stages costing <= cutoff
         deadline: float | None = None):  # time.perf_counter() at which to give up
-    "(value, choice) of the DP with k stages, or None at the deadline."
+    "(value, choice) of the DP with k stages; None at the deadline, or early when its pace needs far more (`needs`: s)."
     value, choice = np.full((k + 1, len(self)), np.inf), np.full((k + 1, len(self)), -1, np.int32)
-    value[0, 0], b, chunk = 0.0, 0, 64  # row 0 is the empty ideal
+    value[0, 0], b, chunk, self.needs = 0.0, 0, 64, None  # row 0 is the empty ideal
+    t0, covered = time.perf_counter(), np.cumsum(self.candidates(cutoff))
+    given = math.inf if deadline is None else deadline - t0
     while b < len(self):
-        if deadline is not None and time.perf_counter() > deadline: return None
+        elapsed = time.perf_counter() - t0
+        if elapsed > given: return None
+        if b and (needs := _too_slow(elapsed, covered[b - 1], covered[-1], given)): self.needs = needs; return None
         start, end = time.perf_counter(), min(len(self), b + chunk)
         _dp_ideals(b, end, value, choice, self.bits, self.low, self.top, self.work, self.param, self.cut,
                    self.open_ptr, self.open_idx, self.producer, self.cons_ptr, self.cons_idx, self.size, self.cm, cutoff)
@@ -260,15 +309,18 @@ def ideals_bound(graph: Graph | Contracted,  # the graph (or its contracted prob
                  cost_model: CostModel = CostModel(),
                  time_limit: float | None = None,  # seconds (None: no limit)
                  upper: float | None = None,  # bottleneck of a known split: only splits up to it are searched
-                 max_ideals: int = 100_000,  # skip graphs with more ideals (8 bytes per 64 blocks per ideal)
+                 max_ideals: int | None = None,  # skip graphs with more ideals (None: `ideal_cap`)
                  growth: float = 1.1) -> Bound:  # without `upper`: factor between successive cutoffs
     "The optimal bottleneck by the DP over ideals (method `ideals`), with an optimal split."
     t0, k, q = time.perf_counter(), check_k(k), as_contracted(graph)
-    deadline = None if time_limit is None else t0 + time_limit
-    if (found := ideals(q, max_ideals, deadline)) is None:
+    deadline, cap = None if time_limit is None else t0 + time_limit, ideal_cap(q) if max_ideals is None else max_ideals
+    if 2 ** (wide := widest_level(q)) > cap:
+        return Bound(0.0, "ideals", "skipped", time.perf_counter() - t0,
+                     message=f"at least 2^{wide} ideals ({wide} blocks on one level), over {cap:,}")
+    if (found := ideals(q, cap, deadline)) is None:
         late = deadline is not None and time.perf_counter() > deadline
         return Bound(0.0, "ideals", "skipped", time.perf_counter() - t0,
-                     message="time limit while listing the ideals" if late else f"more than {max_ideals:,} ideals")
+                     message="time limit while listing the ideals" if late else f"more than {cap:,} ideals")
     table, stages = IdealTable(q, found, cost_model), max(1, min(k, q.n))  # more stages than blocks: never used
     proved, note = None, f"{len(table):,} ideals"
     for runs, cutoff in enumerate(_cutoffs(q, k, cost_model, upper, growth, time_limit), 1):
@@ -280,14 +332,18 @@ def ideals_bound(graph: Graph | Contracted,  # the graph (or its contracted prob
             value = min(float(best), split.bottleneck(cost_model)) * (1 - ROUNDING)  # never above the split's cost
             return Bound(value, "ideals", "optimal", time.perf_counter() - t0, "dynamic program", split, note)
         proved = cutoff
-    return _unfinished(proved, result is None, time.perf_counter() - t0, note)
+    stopped = None if result is not None else "the time limit" if table.needs is None else \
+        f"its pace (the run needed about {table.needs:.0f} s)"
+    return _unfinished(proved, stopped, time.perf_counter() - t0, note)
 
 # %% ../nbs/05a_ideals.ipynb #1c5a4f57
-def _unfinished(proved: float | None, timed_out: bool, seconds: float, note: str) -> Bound:
+def _unfinished(proved: float | None,  # the last cutoff proven too low (None: no run completed)
+                stopped: str | None,  # why the last run stopped short (None: it completed)
+                seconds: float, note: str) -> Bound:
     "The bound when no run found a split: the last cutoff proven too low, infeasibility, or nothing."
     if proved is None:
-        return Bound(0.0, "ideals", "no_bound", seconds, message=f"{note}; time limit before the first run ended")
+        return Bound(0.0, "ideals", "no_bound", seconds, message=f"{note}; stopped by {stopped} in the first run")
     if proved == math.inf: return Bound(math.inf, "ideals", "infeasible", seconds, "dynamic program",
                                         message=f"{note}; no split fits the memory cap")
-    return Bound(proved, "ideals", "time_limit" if timed_out else "optimal", seconds, "dynamic program",
-                 message=f"{note}; no split has a bottleneck <= {proved:.6g}")
+    return Bound(proved, "ideals", "optimal" if stopped is None else "time_limit", seconds, "dynamic program",
+                 message=f"{note}; no split has a bottleneck <= {proved:.6g}" + (f" (stopped by {stopped})" if stopped else ""))
