@@ -9,6 +9,7 @@ per case), and whether any bound exceeds the best split (it must not). Summary: 
 worst LB/UB per family. The full run takes hours (66 cases of up to a few minutes each).
 
     python bench/bench_families.py [--quick] [--family nasnet,cnn] [--k 2,16] [--time-limit 60]
+    python bench/bench_families.py --family real --graphs pipedream/inception_v3 --k 4
 
 Results: bench/results/families.json (families-quick.json with --quick), rewritten after every case;
 a rerun replaces the cases it runs and keeps the others.
@@ -85,6 +86,7 @@ def main():
     ap.add_argument("--k", default=",".join(map(str, KS)), help="comma-separated k (default 2,4,8,16,32,64)")
     ap.add_argument("--sizes", default=None, help="comma-separated n, overriding each family's sizes")
     ap.add_argument("--time-limit", type=float, default=60.0, help="solve's time limit per case (default 60 s)")
+    ap.add_argument("--graphs", default=None, help="comma-separated registry names: only these of the chosen families")
     args = ap.parse_args()
     families = args.family.split(",")
     unknown = [f for f in families if f not in FAMILIES]
@@ -97,7 +99,8 @@ def main():
     out = Path(__file__).parent / "results" / ("families-quick.json" if args.quick else "families.json")
     old = json.loads(out.read_text())["cases"] if out.exists() else []
     rows = {(r["graph"], r["k"]): r for r in old}
-    for name, k in [(name, k) for family, n, k in cases for name in _names(family, n)]:
+    picked = lambda name: args.graphs is None or name in args.graphs.split(",")
+    for name, k in [(name, k) for family, n, k in cases for name in _names(family, n) if picked(name)]:
         row = run_fresh(name, k, args.time_limit)
         row["load_average"] = os.getloadavg()
         rows[row["graph"], k] = row

@@ -149,8 +149,8 @@ def _search_round(self: Certificate, graph, k, cm, budget, seed, clock, target_g
 # %% ../nbs/08_solve.ipynb #a49ebcb3
 @patch
 def _bound_round(self: Certificate, graph, k, cm, methods, clock, fraction, mip_time_limit, target_gap,
-                 progress) -> bool:
-    "One round of the MIP bounds; whether it raised the best bound or found a better split."
+                 progress) -> tuple[bool, dict]:
+    "One round of the MIP bounds: whether it raised the best bound or found a better split, and its bounds."
     before, upper = self.lower_bound, self.upper_bound
     more = compute_bounds(graph, k, cm, methods, clock.share(fraction), mip_time_limit,
                           None if self.result is None else self.result.partition, before, target_gap, progress=progress)
@@ -158,7 +158,13 @@ def _bound_round(self: Certificate, graph, k, cm, methods, clock, fraction, mip_
     self.result = improved(self.result, more, cm)
     complete = all(b.status in ("optimal", "infeasible", "skipped") for b in more.values())
     self.rounds.append(f"bounds {', '.join(more)}: best {self.lower_bound:.6g}" + (" (complete)" if complete else ""))
-    return self.lower_bound > before * (1 + 1e-9) or self.upper_bound < upper
+    return self.lower_bound > before * (1 + 1e-9) or self.upper_bound < upper, more
+
+# %% ../nbs/08_solve.ipynb #48e50a48
+def _cut_short(bounds: dict) -> str | None:
+    "The method cut short by its time limit with the highest bound (None: none was)."
+    short = [m for m, b in bounds.items() if b.status == "time_limit" and b.proven]
+    return max(short, key=lambda m: bounds[m].value) if short else None
 
 # %% ../nbs/08_solve.ipynb #6f0777ea
 @patch
@@ -186,7 +192,7 @@ def solve(graph: Graph | Workload, k: int,
     if not cert._met(target_gap): cert._search_round(graph, k, cm, 100, seed, clock, target_gap, progress)
     if given_split and not cert._met(target_gap):
         cert._bound_round(graph, k, cm, given_split, clock, 0.5, mip_time_limit, target_gap, progress)
-    searching, bounding, budget, r, bounded_at = True, bool(expensive), 100, 0, math.inf
+    searching, bounding, budget, r, bounded_at, last = True, bool(expensive), 100, 0, math.inf, {}
     while not cert._met(target_gap) and clock.left() > 0 and (searching or bounding):
         r, budget = r + 1, min(budget * 10, 100_000)
         if searching: searching = cert._search_round(graph, k, cm, budget, seed + r, clock, target_gap, progress,
@@ -195,8 +201,10 @@ def solve(graph: Graph | Workload, k: int,
         bounding = bool(expensive) and (bounding or fresh)
         if cert._met(target_gap) or not bounding: continue
         bounded_at = cert.upper_bound
-        bounding = cert._bound_round(graph, k, cm, expensive, clock, 0.5 if searching else 1.0, mip_time_limit,
-                                     target_gap, progress)
+        bounding, last = cert._bound_round(graph, k, cm, expensive, clock, 0.5 if searching else 1.0, mip_time_limit,
+                                           target_gap, progress)
+    if not cert._met(target_gap) and clock.left() >= 1.0 and (longer := _cut_short(last)):
+        bounding = cert._bound_round(graph, k, cm, [longer], clock, 1.0, mip_time_limit, target_gap, progress)[0]
     cert.seconds = time.perf_counter() - t0
     if not cert._met(target_gap):
         cert.limited_by = "search and bounds" if searching == bounding else "search" if searching else "bounds"
