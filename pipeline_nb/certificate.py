@@ -15,6 +15,7 @@ from .slicing import SearchResult
 from .brkga import partition
 from .bounds import Bound, relative_gap
 from .mip import CLOSED_SLACK, DEFAULT_METHODS, best_bound, compute_bounds
+from .refine import refine
 
 # %% auto #0
 __all__ = ['CHEAP_METHODS', 'SPLIT_METHODS', 'Certificate', 'improved', 'certify', 'solve']
@@ -146,6 +147,19 @@ def _search_round(self: Certificate, graph, k, cm, budget, seed, clock, target_g
                        f"{found.bottleneck:.6g}" + (" (better)" if better else " (no better)")))
     return better
 
+# %% ../nbs/08_solve.ipynb #e2cc8c30
+@patch
+def _refine_round(self: Certificate, graph, k, cm, clock, target_gap, fraction: float = 1 / 3) -> tuple[bool, bool]:
+    "Refine the best split in a share of the time left: (whether it got better, whether it is now a local optimum)."
+    target = self.lower_bound * (1 + target_gap) if self.lower_bound < math.inf else 0.0
+    fine = refine(graph, k, cm, self.result.partition, clock.share(fraction), target)
+    better = fine.bottleneck < self.result.bottleneck * (1 - 1e-12)
+    if better: self.result = self.result._replace(partition=fine.partition, bottleneck=fine.bottleneck,
+                                                  method=f"{self.result.method}+refine")
+    self.rounds.append(f"refine: {fine.bottleneck:.6g} " + ("(better" if better else "(no better") +
+                       f", {fine.evaluations} windows)")
+    return better, fine.stopped == ""
+
 # %% ../nbs/08_solve.ipynb #a49ebcb3
 @patch
 def _bound_round(self: Certificate, graph, k, cm, methods, clock, fraction, mip_time_limit, target_gap,
@@ -193,10 +207,14 @@ def solve(graph: Graph | Workload, k: int,
     if given_split and not cert._met(target_gap):
         cert._bound_round(graph, k, cm, given_split, clock, 0.5, mip_time_limit, target_gap, progress)
     searching, bounding, budget, r, bounded_at, last = True, bool(expensive), 100, 0, math.inf, {}
+    polished = math.nan  # bottleneck of the last split `refine` left at a local optimum
     while not cert._met(target_gap) and clock.left() > 0 and (searching or bounding):
         r, budget = r + 1, min(budget * 10, 100_000)
         if searching: searching = cert._search_round(graph, k, cm, budget, seed + r, clock, target_gap, progress,
                                                      1 / 3 if bounding else 2 / 3)
+        if cert.result is not None and not cert._met(target_gap) and cert.upper_bound != polished:
+            better, local = cert._refine_round(graph, k, cm, clock, target_gap)
+            searching, polished = searching or better, cert.upper_bound if local else math.nan
         fresh = cert.upper_bound - cert.lower_bound < (bounded_at - cert.lower_bound) / 2  # since the bounds last ran
         bounding = bool(expensive) and (bounding or fresh)
         if cert._met(target_gap) or not bounding: continue

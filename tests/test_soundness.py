@@ -17,12 +17,13 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from pipeline_nb.graph import Contracted, CostModel, Graph, GraphError
+from pipeline_nb.graph import Contracted, CostModel, Graph, GraphError, Partition
 from pipeline_nb.bounds import lb0, node_cut
 from pipeline_nb.slicing import random_search, slice_given, slice_order
 from pipeline_nb.brkga import partition
 from pipeline_nb.mip import BOUNDS, bottleneck_mip, compute_bounds, exact_mip, guess_bound, node_mip, window_bound
 from pipeline_nb.certificate import solve
+from pipeline_nb.refine import refine
 
 import oracle
 from oracle import Instance
@@ -489,6 +490,30 @@ def test_solve_certificate(regime, scale):
             check_partition(v, "solve", inst, opt, cert.result.partition.stage, cert.upper_bound)
         counts["certified"] += 1
     assert counts["certified"] + len(v.items) > 0
+    v.assert_none()
+
+@pytest.mark.parametrize("regime", ACYCLIC)
+def test_refine(regime, scale):
+    """refine never makes a split worse and returns it valid and costed; with one window as wide as k it is the
+    exact MIP on the whole graph, so from the one-stage split it ends at OPT (inf when nothing fits the cap)."""
+    v, counts = Violations(), Counter()
+    for i, inst in instances(regime, MIP_PER_REGIME * scale, salt=9):
+        g, cm = build(inst)
+        opt, _ = oracle.optimum(inst)
+        whole = refine(g, inst.k, cm, Partition(g, np.zeros(inst.n, int), inst.k), time_limit=60.0,
+                       widths=(inst.k,), window_limit=20.0)
+        v.check(same(whole.bottleneck, opt), "refine, window of k stages: = OPT", inst,
+                f"refined {whole.bottleneck!r}, OPT {opt!r}")
+        if math.isfinite(opt): check_partition(v, "refine, window of k stages", inst, opt, whole.partition.stage,
+                                               whole.bottleneck)
+        try: start = slice_given(g, inst.k, cm)
+        except GraphError: counts["given order does not fit"] += 1; continue
+        local = refine(g, inst.k, cm, start.partition, time_limit=20.0)
+        check_partition(v, "refine", inst, opt, local.partition.stage, local.bottleneck)
+        v.check(local.bottleneck <= start.bottleneck, "refine: never worse", inst,
+                f"refined {local.bottleneck!r} > start {start.bottleneck!r}")
+        counts["refined"] += 1
+    assert counts["refined"] > 0 and sum(v.checked.values()) > 0
     v.assert_none()
 
 def test_infeasible_is_not_an_error(scale):
