@@ -154,8 +154,8 @@ def _refine_round(self: Certificate, graph, k, cm, clock, target_gap, fraction: 
     target = self.lower_bound * (1 + target_gap) if self.lower_bound < math.inf else 0.0
     fine = refine(graph, k, cm, self.result.partition, clock.share(fraction), target)
     better = fine.bottleneck < self.result.bottleneck * (1 - 1e-12)
-    if better: self.result = self.result._replace(partition=fine.partition, bottleneck=fine.bottleneck,
-                                                  method=f"{self.result.method}+refine")
+    method = self.result.method if self.result.method.endswith("+refine") else f"{self.result.method}+refine"
+    if better: self.result = self.result._replace(partition=fine.partition, bottleneck=fine.bottleneck, method=method)
     self.rounds.append(f"refine: {fine.bottleneck:.6g} " + ("(better" if better else "(no better") +
                        f", {fine.evaluations} windows)")
     return better, fine.stopped == ""
@@ -223,6 +223,11 @@ def solve(graph: Graph | Workload, k: int,
                                            target_gap, progress)
     if not cert._met(target_gap) and clock.left() >= 1.0 and (longer := _cut_short(last)):
         bounding = cert._bound_round(graph, k, cm, [longer], clock, 1.0, mip_time_limit, target_gap, progress)[0]
+    if not cert._met(target_gap) and clock.left() >= 1.0 and cert.result is not None:  # what is left: one more search
+        searching = cert._search_round(graph, k, cm, min(budget * 10, 100_000), seed + r + 1, clock, target_gap,
+                                       progress, 1.0)
+        if searching and not cert._met(target_gap) and clock.left() >= 1.0:
+            cert._refine_round(graph, k, cm, clock, target_gap, 1.0)
     cert.seconds = time.perf_counter() - t0
     if not cert._met(target_gap):
         cert.limited_by = "search and bounds" if searching == bounding else "search" if searching else "bounds"

@@ -4,6 +4,10 @@ When search and bounds have both stalled with time left, `solve` gives all of th
 method that its time limit cut short with the highest bound. The stand-in is cut short in its round
 (a weak bound, status `time_limit`) and proves the optimum when it is called again; the test checks that
 the call comes, that it comes last, and that it gets the time that was left.
+
+After each search round `solve` refines the best split, unless `refine` already left that split at a
+local optimum; a refinement cut short by its time is taken up again. A stand-in bound that rises a little
+each round keeps the rounds going, and a stand-in `refine` records its calls.
 """
 from __future__ import annotations
 import time
@@ -12,6 +16,7 @@ from pipeline_nb.bounds import Bound
 from pipeline_nb.certificate import solve
 from pipeline_nb.graph import CostModel, diamond
 from pipeline_nb.mip import BOUNDS, BoundMethod
+from pipeline_nb.slicing import SearchResult
 
 
 def test_time_left_goes_to_the_bound_cut_short(monkeypatch):
@@ -44,3 +49,42 @@ def test_no_extra_round_when_nothing_was_cut_short(monkeypatch):
     cert = solve(g, 3, cm, time_limit=30, target_gap=0.0, methods=("lb0", "finished"))
     assert len(calls) == 1, cert.rounds
     assert cert.lower_bound == 5 and cert.upper_bound == 13 and cert.limited_by == "search and bounds"
+
+
+def _rising(calls):
+    "A stand-in bound that proves a little more each round (never above OPT 13), so bounding goes on."
+    def rising(q, k, cost_model, context):
+        calls.append(context.time_limit)
+        return Bound(min(6.0 + len(calls), 12.0), "rising", "time_limit")
+    return BoundMethod(rising, 0.5, "a stand-in that raises its bound each round", 0.0)
+
+
+def _spy_refine(monkeypatch, stopped: str):
+    "Record refine's calls; it hands its start back unchanged, ending as `stopped`."
+    import pipeline_nb.certificate as certificate
+    seen = []
+
+    def refine(graph, k, cm, start, time_limit, target):
+        seen.append(start.bottleneck(cm))
+        return SearchResult(start, start.bottleneck(cm), "refine", 0.0, [start.bottleneck(cm)], 1, 0, stopped)
+    monkeypatch.setattr(certificate, "refine", refine)
+    return seen
+
+
+def test_refine_skips_a_local_optimum(monkeypatch):
+    "A split that refine left at a local optimum is not refined again while the rounds go on."
+    g, cm = diamond(), CostModel(memory_limit=5)
+    bounds, seen = [], _spy_refine(monkeypatch, stopped="")
+    monkeypatch.setitem(BOUNDS, "rising", _rising(bounds))
+    cert = solve(g, 3, cm, time_limit=30, target_gap=0.0, methods=("lb0", "rising"))
+    assert len(bounds) >= 3 and len(seen) == 1, cert.rounds
+    assert sum(r.startswith("refine") for r in cert.rounds) == 1 and cert.upper_bound == 13
+
+
+def test_refine_goes_on_when_cut_short(monkeypatch):
+    "A refinement its time cut short is taken up again in the next round."
+    g, cm = diamond(), CostModel(memory_limit=5)
+    bounds, seen = [], _spy_refine(monkeypatch, stopped="time_limit")
+    monkeypatch.setitem(BOUNDS, "rising", _rising(bounds))
+    cert = solve(g, 3, cm, time_limit=30, target_gap=0.0, methods=("lb0", "rising"))
+    assert len(bounds) >= 3 and len(seen) >= 3, cert.rounds
