@@ -4,7 +4,7 @@ how close to optimal the split is.
 The public face, importable from the package itself (each name loads its chapter's module on first use, so
 `import pipeline_nb` stays fast):
 
-    from pipeline_nb import load, load_graph, partition, solve, certify
+    from pipeline_nb import load, load_graph, partition, refine, solve, certify
 
 Every entry point takes a graph or `Workload` first, then `k`, then keywords.
 """
@@ -27,7 +27,7 @@ _PUBLIC = {  # name -> module that defines it
     "Workload": "io", "load": "io", "save_json": "io",
     "list_graphs": "datasets", "load_graph": "datasets",
     "import_onnx": "importers", "import_torch": "importers", "get_device": "importers",
-    "partition": "brkga", "SearchResult": "slicing",
+    "partition": "brkga", "refine": "refine", "SearchResult": "slicing",
     "compute_bounds": "mip", "BOUNDS": "mip", "Bound": "bounds",
     "solve": "certificate", "certify": "certificate", "Certificate": "certificate",
     "split_onnx": "export", "split_torch": "export",

@@ -9,6 +9,7 @@ import time
 import numpy as np
 
 from .graph import Contracted, CostModel, Graph, GraphError, Partition, check_k
+from .io import Workload, workload_parts
 from .slicing import SearchResult
 from .bounds import as_contracted
 from .mip import _Model, _sub
@@ -78,7 +79,8 @@ def _windows(top: int, s: int, widths) -> list[tuple[int, int]]:
     return out
 
 # %% ../nbs/07a_refine.ipynb #bd96c74a
-def refine(graph: Graph | Contracted, k: int, cost_model: CostModel = CostModel(),
+def refine(graph: Graph | Workload, k: int,
+           cost_model: CostModel | None = None,  # default: the workload's, else `CostModel()`
            start: Partition | None = None,  # the split to improve (required)
            time_limit: float = 10.0,  # seconds in all
            target: float = 0.0,  # stop once the bottleneck is <= this (a lower bound)
@@ -88,7 +90,10 @@ def refine(graph: Graph | Contracted, k: int, cost_model: CostModel = CostModel(
     "A split at least as good as `start`: windows of stages around the bottleneck re-split exactly while that helps."
     t0, k = time.perf_counter(), check_k(k)
     if start is None: raise GraphError("refine needs a split to start from")
-    q, cm = as_contracted(graph), cost_model
+    graph, cm, _ = workload_parts(graph, cost_model)
+    if start.graph is not graph: raise GraphError("refine: the start split belongs to another graph")
+    if start.k > k: raise GraphError(f"refine: the start split has k={start.k} > {k}")
+    q = as_contracted(graph)
     stage = start.validate().normalized().stage[[members[0] for members in q.members]]
     costs = _costs(q, cm, stage, k)
     history, solved, stopped, failed = [max(costs)], 0, "", set()

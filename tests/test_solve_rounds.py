@@ -12,7 +12,10 @@ each round keeps the rounds going, and a stand-in `refine` records its calls.
 from __future__ import annotations
 import time
 
+import pytest
+
 from pipeline_nb.bounds import Bound
+import pipeline_nb.certificate as certificate
 from pipeline_nb.certificate import solve
 from pipeline_nb.graph import CostModel, diamond
 from pipeline_nb.mip import BOUNDS, BoundMethod
@@ -61,7 +64,6 @@ def _rising(calls):
 
 def _spy_refine(monkeypatch, stopped: str):
     "Record refine's calls; it hands its start back unchanged, ending as `stopped`."
-    import pipeline_nb.certificate as certificate
     seen = []
 
     def refine(graph, k, cm, start, time_limit, target):
@@ -71,20 +73,14 @@ def _spy_refine(monkeypatch, stopped: str):
     return seen
 
 
-def test_refine_skips_a_local_optimum(monkeypatch):
-    "A split that refine left at a local optimum is not refined again while the rounds go on."
+@pytest.mark.parametrize("stopped", ["", "time_limit"])
+def test_refine_round_rule(monkeypatch, stopped):
+    """A split that refine left at a local optimum ("") is not refined again while the rounds go on; a refinement
+    its time cut short ("time_limit") is taken up again in the next round."""
     g, cm = diamond(), CostModel(memory_limit=5)
-    bounds, seen = [], _spy_refine(monkeypatch, stopped="")
+    bounds, seen = [], _spy_refine(monkeypatch, stopped)
     monkeypatch.setitem(BOUNDS, "rising", _rising(bounds))
     cert = solve(g, 3, cm, time_limit=30, target_gap=0.0, methods=("lb0", "rising"))
-    assert len(bounds) >= 3 and len(seen) == 1, cert.rounds
-    assert sum(r.startswith("refine") for r in cert.rounds) == 1 and cert.upper_bound == 13
-
-
-def test_refine_goes_on_when_cut_short(monkeypatch):
-    "A refinement its time cut short is taken up again in the next round."
-    g, cm = diamond(), CostModel(memory_limit=5)
-    bounds, seen = [], _spy_refine(monkeypatch, stopped="time_limit")
-    monkeypatch.setitem(BOUNDS, "rising", _rising(bounds))
-    cert = solve(g, 3, cm, time_limit=30, target_gap=0.0, methods=("lb0", "rising"))
-    assert len(bounds) >= 3 and len(seen) >= 3, cert.rounds
+    assert len(bounds) >= 3 and cert.upper_bound == 13, cert.rounds
+    if stopped: assert len(seen) >= 3, cert.rounds
+    else: assert len(seen) == 1 and sum(r.startswith("refine") for r in cert.rounds) == 1, cert.rounds
