@@ -10,37 +10,19 @@ from typing import Callable, NamedTuple
 import numpy as np
 from fastcore.basics import patch
 
-from .graph import Contracted, CostModel, Graph, GraphError, Partition, check_k, csr
+from .graph import Contracted, CostModel, Graph, GraphError, Partition, check_k
 from .io import Workload, workload_parts
 from .bounds import Bound, as_contracted, lb0, node_cut, set_cost, singleton_costs
 from .ideals import ideals_bound
+from .ends import closure_work, ends_bound
 from .solver import SolverResult, highs_available, pulp, run_model
 
 # %% auto #0
-__all__ = ['MAX_STAGE_VARIABLES', 'WINDOW_PRECISION', 'BOUNDS', 'DEFAULT_METHODS', 'CLOSED_SLACK', 'closure_work',
-           'stage_windows', 'model_scales', 'checked_incumbent', 'exact_mip', 'prefix_costs', 'window_bound',
-           'bottleneck_mip', 'guess_mip', 'guess_bound', 'node_mip', 'BoundContext', 'BoundMethod', 'best_bound',
-           'compute_bounds']
+__all__ = ['MAX_STAGE_VARIABLES', 'WINDOW_PRECISION', 'BOUNDS', 'DEFAULT_METHODS', 'CLOSED_SLACK', 'stage_windows',
+           'model_scales', 'checked_incumbent', 'exact_mip', 'prefix_costs', 'window_bound', 'bottleneck_mip',
+           'guess_mip', 'guess_bound', 'node_mip', 'BoundContext', 'BoundMethod', 'best_bound', 'compute_bounds']
 
 # %% ../nbs/07_mip.ipynb #94aefa3b
-def _closure_work(n, ptr, idx, order, work):
-    "Work of every node's closure (itself and all nodes reachable along ptr/idx); `order`: tails before heads."
-    reach = np.zeros((n, (n + 7) // 8), np.uint8)  # packed bitset rows
-    for v in order[::-1]:
-        reach[v, v // 8] |= np.uint8(128 >> (v % 8))
-        succ = idx[ptr[v]:ptr[v + 1]]
-        if len(succ): reach[v] |= np.bitwise_or.reduce(reach[succ], axis=0)
-    if not n: return np.zeros(0)
-    return np.concatenate([np.unpackbits(reach[i:i + 1024], axis=1, count=n) @ work for i in range(0, n, 1024)])
-
-def closure_work(q: Contracted):
-    "(work of ancestors + self, work of descendants + self) for every node of the contracted problem."
-    order = q.given_order.astype(np.int64)
-    desc = _closure_work(q.n, q.succ_ptr, q.succ_idx, order, q.work)
-    pred_ptr, pred_idx = csr(q.n, q.dst, q.src)
-    anc = _closure_work(q.n, pred_ptr, pred_idx, order[::-1], q.work)
-    return anc, desc
-
 def stage_windows(q: Contracted, k: int, upper: float | None,
                   prefix: tuple | None = None):  # (A, B) of `prefix_costs`; default: the closure work
     "(earliest, latest) stage of every node in any partition with bottleneck <= upper."
@@ -531,6 +513,8 @@ BOUNDS = {  # cheapest first: `compute_bounds` runs them in this order
     "lb0": BoundMethod(lambda q, k, cm, c: lb0(q, k, cm), 1.0, "combinatorial: W/k, the heaviest node, memory terms", 0.0),
     "node-cut": BoundMethod(lambda q, k, cm, c: node_cut(q, k, cm, time_limit=c.time_limit), 0.25,
                             "every node's stage costs at least its cheapest enclosing set (min cuts)", 0.0),
+    "ends": BoundMethod(lambda q, k, cm, c: ends_bound(q, k, cm, c.upper), 0.25,
+                        "every stage pays its first node's inputs and its last node's outputs (a DP over work)", 0.0),
     "ideals": BoundMethod(lambda q, k, cm, c: ideals_bound(q, k, cm, c.time_limit, c.upper), 0.5,
                           "the exact DP over the ideals (the optimum, with a split; skipped with too many ideals)", 0.0),
     "node-mip": BoundMethod(lambda q, k, cm, c: node_mip(q, k, cm, c.time_limit, c.time_limit, c.solver, c.lower), 0.25,
@@ -552,7 +536,7 @@ BOUNDS = {  # cheapest first: `compute_bounds` runs them in this order
                                                          c.lower or None, c.n_jobs), 0.25,
                          "LB2: guess the bottleneck block's index, three superblocks"),
 }
-DEFAULT_METHODS = ("lb0", "node-cut", "ideals", "node-mip", "exact", "window", "guess")
+DEFAULT_METHODS = ("lb0", "node-cut", "ends", "ideals", "node-mip", "exact", "window", "guess")
 
 # %% ../nbs/07_mip.ipynb #efb2dec3
 CLOSED_SLACK = 1e-4  # relative gap accepted as closed when target_gap is 0

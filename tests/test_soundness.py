@@ -21,6 +21,7 @@ from pipeline_nb.graph import Contracted, CostModel, Graph, GraphError, Partitio
 from pipeline_nb.bounds import lb0, node_cut
 from pipeline_nb.slicing import random_search, slice_given, slice_order
 from pipeline_nb.brkga import partition
+from pipeline_nb.ends import ends_bound
 from pipeline_nb.mip import BOUNDS, bottleneck_mip, compute_bounds, exact_mip, guess_bound, node_mip, window_bound
 from pipeline_nb.certificate import solve
 from pipeline_nb.refine import refine
@@ -387,7 +388,7 @@ def test_slicing_dp(regime, scale):
 
 @pytest.mark.parametrize("regime", ACYCLIC)
 def test_cheap_checks(regime, scale):
-    """On every instance: the contraction, lb0 and node-cut <= OPT. On every third one `slice_given` (optimal for
+    """On every instance: the contraction, lb0, node-cut and ends <= OPT. On every third one `slice_given` (optimal for
     the given order by brute force, valid, costed); on every sixth random-N and BRKGA."""
     v, counts = Violations(), Counter()
     for i, inst in instances(regime, CHEAP_PER_REGIME * scale, salt=1):
@@ -409,6 +410,7 @@ def check_instance(v: Violations, counts: Counter, inst: Instance, i: int, searc
             f"blocks {[m.tolist() for m in q.members]}, expected {classes}")
     check_bound(v, "lb0", inst, opt, lb0(q, inst.k, cm), opt_stage)
     check_bound(v, "node-cut", inst, opt, node_cut(q, inst.k, cm), opt_stage)
+    check_bound(v, "ends", inst, opt, ends_bound(q, inst.k, cm), opt_stage)
     if not (given or searches): return
     counts["given"] += 1
     given_value = oracle.best_slicing(inst, [list(q.members[b]) for b in q.given_order])
