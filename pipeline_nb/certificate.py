@@ -103,8 +103,8 @@ def certify(graph: Graph | Workload, k: int,
     return Certificate(improved(result, bounds, cost_model), bounds, time.perf_counter() - t0, units)
 
 # %% ../nbs/08_solve.ipynb #e19aa8f2
-CHEAP_METHODS = ("lb0", "node-cut", "ends")  # polynomial: before any search, they may settle it at once
-SPLIT_METHODS = ("ideals",)  # after the quick search, given its split: it cuts their work most
+CHEAP_METHODS = ("lb0", "node-cut")  # polynomial: before any search, they may settle it at once
+SPLIT_METHODS = ("ideals", "ends")  # after the quick search, given its split: it cuts their work most
 
 def _search(graph, k, cost_model, method, seed, time_limit, target, progress, start=None) -> SearchResult | None:
     "A search (from the split `start`, if any), or None when no order it tried can be sliced under the memory cap."

@@ -231,7 +231,7 @@ BOUND_NAMES = {"lb0": "combinatorial bound", "node-cut": "node-cut bound", "node
                "bottleneck": "bottleneck-block MIP bound", "guess": "guessed-bottleneck MIP bound",
                "exact": "exact MIP bound", "lp-bottleneck": "bottleneck-block LP bound",
                "lp-guess": "guessed-bottleneck LP bound", "lp-exact": "exact-MIP LP bound",
-               "ideals": "exact DP over ideals", "window": "window LP bound"}
+               "ideals": "exact DP over ideals", "window": "window LP bound", "ends": "end-charge bound"}
 
 def bound_name(method: str | None) -> str | None:
     "The bound `method` in words ('node-cut' -> 'node-cut bound'); an unknown name as it is."
@@ -562,13 +562,15 @@ def _no_fit_hint(e, args) -> str:
 
 # %% ../nbs/15_cli.ipynb #6da36e9d
 def _cheap_bounds(workload, k: int, cost_model, limit: float | None) -> dict:
-    "Combinatorial, node-cut and ideal-DP bounds (each in a tenth of `limit`, the DP within 1 s); infeasible: raise."
+    "Combinatorial, node-cut, end-charge and ideal-DP bounds (each in a tenth of `limit`, the DP within 1 s); infeasible: raise."
     from pipeline_nb.bounds import lb0, node_cut
+    from pipeline_nb.ends import ends_bound
     from pipeline_nb.graph import Contracted, GraphError, diamond
     from pipeline_nb.ideals import ideals_bound
     ideals_bound(diamond(), 2, cost_model)  # loads (or compiles) the DP's kernels before its time box starts
     q, share = Contracted(workload.graph), None if limit is None else limit / 10
-    bounds = {"lb0": lb0(q, k, cost_model), "node-cut": node_cut(q, k, cost_model, time_limit=share)}
+    bounds = {"lb0": lb0(q, k, cost_model), "node-cut": node_cut(q, k, cost_model, time_limit=share),
+              "ends": ends_bound(q, k, cost_model)}
     bounds["ideals"] = ideals_bound(q, k, cost_model, time_limit=min(share or 1.0, 1.0))
     if (proof := infeasibility(bounds)): raise GraphError(proof)
     return bounds

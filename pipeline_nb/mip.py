@@ -513,10 +513,10 @@ BOUNDS = {  # cheapest first: `compute_bounds` runs them in this order
     "lb0": BoundMethod(lambda q, k, cm, c: lb0(q, k, cm), 1.0, "combinatorial: W/k, the heaviest node, memory terms", 0.0),
     "node-cut": BoundMethod(lambda q, k, cm, c: node_cut(q, k, cm, time_limit=c.time_limit), 0.25,
                             "every node's stage costs at least its cheapest enclosing set (min cuts)", 0.0),
-    "ends": BoundMethod(lambda q, k, cm, c: ends_bound(q, k, cm, c.upper), 0.25,
-                        "every stage pays its first node's inputs and its last node's outputs (a DP over work)", 0.0),
     "ideals": BoundMethod(lambda q, k, cm, c: ideals_bound(q, k, cm, c.time_limit, c.upper), 0.5,
                           "the exact DP over the ideals (the optimum, with a split; skipped with too many ideals)", 0.0),
+    "ends": BoundMethod(lambda q, k, cm, c: ends_bound(q, k, cm, c.upper), 0.25,
+                        "every stage pays its first node's inputs and its last node's outputs (a DP over work)", 0.0),
     "node-mip": BoundMethod(lambda q, k, cm, c: node_mip(q, k, cm, c.time_limit, c.time_limit, c.solver, c.lower), 0.25,
                             "the same over convex sets (one small MIP per node)"),
     "lp-bottleneck": BoundMethod(lambda q, k, cm, c: bottleneck_mip(q, k, cm, c.time_limit, c.upper, True, c.solver),
@@ -536,7 +536,7 @@ BOUNDS = {  # cheapest first: `compute_bounds` runs them in this order
                                                          c.lower or None, c.n_jobs), 0.25,
                          "LB2: guess the bottleneck block's index, three superblocks"),
 }
-DEFAULT_METHODS = ("lb0", "node-cut", "ends", "ideals", "node-mip", "exact", "window", "guess")
+DEFAULT_METHODS = ("lb0", "node-cut", "ideals", "ends", "node-mip", "exact", "window", "guess")
 
 # %% ../nbs/07_mip.ipynb #efb2dec3
 CLOSED_SLACK = 1e-4  # relative gap accepted as closed when target_gap is 0
