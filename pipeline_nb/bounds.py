@@ -15,7 +15,8 @@ from scipy.sparse.csgraph import maximum_flow, breadth_first_order
 from .graph import Contracted, CostModel, Graph, GraphError, Partition, cap_violation, check_k, stage_cost
 
 # %% auto #0
-__all__ = ['STATUSES', 'PROVEN', 'Bound', 'relative_gap', 'as_contracted', 'lb0', 'singleton_costs', 'set_cost', 'node_cut']
+__all__ = ['STATUSES', 'PROVEN', 'Bound', 'relative_gap', 'as_contracted', 'lb0', 'singleton_charges', 'singleton_costs',
+           'set_cost', 'node_cut']
 
 # %% ../nbs/05_bounds.ipynb #655a8c73
 STATUSES = ("optimal", "time_limit", "infeasible", "no_bound", "error", "skipped")
@@ -82,14 +83,20 @@ def lb0(graph: Graph | Contracted,  # the graph (or its contracted problem)
     return Bound(float(max(total / k, heaviest)), "lb0", "optimal", time.perf_counter() - t0, "closed form")
 
 # %% ../nbs/05_bounds.ipynb #c190057b
+def singleton_charges(contracted: Contracted,  # the contracted problem
+                      cost_model: CostModel = CostModel()) -> tuple[np.ndarray, np.ndarray]:
+    "(c_in·sizein({v}), c_out·sizeout({v})) for every node v: what v alone pays for its inputs and its outputs."
+    q, cm = contracted, cost_model
+    consumer_tensor = np.repeat(np.arange(q.tensors), np.diff(q.cons_ptr))
+    return (cm.c_in * np.bincount(q.cons_idx, q.tensor_size[consumer_tensor], minlength=q.n),
+            cm.c_out * np.bincount(q.tensor_producer, q.tensor_size, minlength=q.n))
+
 def singleton_costs(contracted: Contracted,  # the contracted problem
                     cost_model: CostModel = CostModel(),
                     overflow: bool = True) -> np.ndarray:  # include the overflow term
     "f({v}) for every node v of the contracted problem."
     q, cm = contracted, cost_model
-    cost = q.work + cm.c_out * np.bincount(q.tensor_producer, q.tensor_size, minlength=q.n)
-    cost += cm.c_in * np.bincount(q.cons_idx, q.tensor_size[np.repeat(np.arange(q.tensors), np.diff(q.cons_ptr))],
-                                  minlength=q.n)
+    cost = q.work + sum(singleton_charges(q, cm))
     if overflow and cm.memory_limit is not None: cost += cm.c_ov * np.maximum(0.0, q.param - cm.memory_limit)
     return cost
 

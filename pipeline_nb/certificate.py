@@ -104,7 +104,7 @@ def certify(graph: Graph | Workload, k: int,
 
 # %% ../nbs/08_solve.ipynb #e19aa8f2
 CHEAP_METHODS = ("lb0", "node-cut")  # polynomial: before any search, they may settle it at once
-SPLIT_METHODS = ("ideals", "ends")  # after the quick search, given its split: it cuts their work most
+SPLIT_METHODS = ("ideals", "ends")  # after the quick search: its split cuts the DP's work; ends must not pre-empt the DP
 
 def _search(graph, k, cost_model, method, seed, time_limit, target, progress, start=None) -> SearchResult | None:
     "A search (from the split `start`, if any), or None when no order it tried can be sliced under the memory cap."

@@ -9,10 +9,10 @@ import math, time
 import numpy as np
 
 from .graph import Contracted, CostModel, Graph, check_k, csr
-from .bounds import Bound, as_contracted
+from .bounds import Bound, as_contracted, singleton_charges
 
 # %% auto #0
-__all__ = ['closure_work', 'end_charges', 'ends_bound']
+__all__ = ['closure_work', 'ends_bound']
 
 # %% ../nbs/05b_ends.ipynb #e033eb69
 def _closure_work(n, ptr, idx, order, work):
@@ -32,14 +32,6 @@ def closure_work(q: Contracted):
     pred_ptr, pred_idx = csr(q.n, q.dst, q.src)
     anc = _closure_work(q.n, pred_ptr, pred_idx, order[::-1], q.work)
     return anc, desc
-
-# %% ../nbs/05b_ends.ipynb #559fdbbd
-def end_charges(q: Contracted, cost_model: CostModel = CostModel()) -> tuple[np.ndarray, np.ndarray]:
-    "(a, b): what a stage pays at least when a node is its first node (all its inputs) and its last (all outputs)."
-    consumer_tensor = np.repeat(np.arange(q.tensors), np.diff(q.cons_ptr))
-    a = cost_model.c_in * np.bincount(q.cons_idx, q.tensor_size[consumer_tensor], minlength=q.n)
-    b = cost_model.c_out * np.bincount(q.tensor_producer, q.tensor_size, minlength=q.n)
-    return a, b
 
 # %% ../nbs/05b_ends.ipynb #fedd6e5e
 def _cheapest_per_cell(first, last, values, cells: int) -> np.ndarray:
@@ -84,7 +76,7 @@ def ends_bound(graph: Graph | Contracted,  # the graph (or its contracted proble
     if W <= 0 or q.n == 0:
         return Bound(0.0, "ends", "optimal", time.perf_counter() - t0, "closed form", message="no work")
     anc, desc = closure_work(q)
-    a, b = end_charges(q, cost_model)
+    a, b = singleton_charges(q, cost_model)
     delta = W / (k * cells_per_stage)
     cell = lambda x: np.floor(np.asarray(x) / delta + 1e-9).astype(np.int64)
     cells = int(cell(W)) + 1
@@ -97,4 +89,4 @@ def ends_bound(graph: Graph | Contracted,  # the graph (or its contracted proble
         mid = (lo + hi) / 2
         lo, hi = (lo, mid) if fits(mid) else (mid, hi)
     return Bound(float(lo), "ends", "optimal", time.perf_counter() - t0, "dynamic program",
-                 message=f"{cells:,} cells of work {delta:.3g}")
+                 message=f"{cells:,} cells of W/{k * cells_per_stage:,} each")
