@@ -137,27 +137,29 @@ class _Clock:
 def _search_round(self: Certificate, graph, k, cm, budget, seed, clock, target_gap, progress,
                   fraction: float = 1 / 3) -> bool:  # of the time left, at most
     "One search round of `budget` evaluations, from the best split so far; whether it improved that split."
-    side = max(2, math.isqrt(budget))
+    t0, side = time.perf_counter(), max(2, math.isqrt(budget))
     target = self.lower_bound * (1 + target_gap) if self.lower_bound < math.inf else 0.0
     found = _search(graph, k, cm, f"brkga-{side}x{side}", seed, clock.share(fraction, 60.0 * budget / 100), target,
                     progress, None if self.result is None else self.result.partition)
     better = found is not None and (self.result is None or found.bottleneck < self.result.bottleneck * (1 - 1e-12))
     if better: self.result = found
     self.rounds.append(f"search brkga-{side}x{side}: " + ("no split fits" if found is None else
-                       f"{found.bottleneck:.6g}" + (" (better)" if better else " (no better)")))
+                       f"{found.bottleneck:.6g}" + (" (better)" if better else " (no better)")) +
+                       f" in {time.perf_counter() - t0:.1f} s")
     return better
 
 # %% ../nbs/08_solve.ipynb #e2cc8c30
 @patch
 def _refine_round(self: Certificate, graph, k, cm, clock, target_gap, fraction: float = 1 / 3) -> tuple[bool, bool]:
     "Refine the best split in a share of the time left: (whether it got better, whether it is now a local optimum)."
+    t0 = time.perf_counter()
     target = self.lower_bound * (1 + target_gap) if self.lower_bound < math.inf else 0.0
     fine = refine(graph, k, cm, self.result.partition, clock.share(fraction), target)
     better = fine.bottleneck < self.result.bottleneck * (1 - 1e-12)
     method = self.result.method if self.result.method.endswith("+refine") else f"{self.result.method}+refine"
     if better: self.result = self.result._replace(partition=fine.partition, bottleneck=fine.bottleneck, method=method)
     self.rounds.append(f"refine: {fine.bottleneck:.6g} " + ("(better" if better else "(no better") +
-                       f", {fine.evaluations} windows)")
+                       f", {fine.evaluations} windows) in {time.perf_counter() - t0:.1f} s")
     return better, fine.stopped == ""
 
 # %% ../nbs/08_solve.ipynb #a49ebcb3
@@ -165,13 +167,14 @@ def _refine_round(self: Certificate, graph, k, cm, clock, target_gap, fraction: 
 def _bound_round(self: Certificate, graph, k, cm, methods, clock, fraction, mip_time_limit, target_gap,
                  progress) -> tuple[bool, dict]:
     "One round of the MIP bounds: whether it raised the best bound or found a better split, and its bounds."
-    before, upper = self.lower_bound, self.upper_bound
+    t0, before, upper = time.perf_counter(), self.lower_bound, self.upper_bound
     more = compute_bounds(graph, k, cm, methods, clock.share(fraction), mip_time_limit,
                           None if self.result is None else self.result.partition, before, target_gap, progress=progress)
     self.bounds = _merged(self.bounds, more)
     self.result = improved(self.result, more, cm)
     complete = all(b.status in ("optimal", "infeasible", "skipped") for b in more.values())
-    self.rounds.append(f"bounds {', '.join(more)}: best {self.lower_bound:.6g}" + (" (complete)" if complete else ""))
+    self.rounds.append(f"bounds {', '.join(more)}: best {self.lower_bound:.6g}" + (" (complete)" if complete else "") +
+                       f" in {time.perf_counter() - t0:.1f} s")
     return self.lower_bound > before * (1 + 1e-9) or self.upper_bound < upper, more
 
 # %% ../nbs/08_solve.ipynb #48e50a48

@@ -509,7 +509,7 @@ class BoundMethod(NamedTuple):
 # %% ../nbs/07_mip.ipynb #73f9f4a3
 def _guess_time(c: BoundContext, k: int) -> float: return c.time_limit * min(c.n_jobs, k) / k  # per MIP_i
 
-BOUNDS = {  # cheapest first (ends after the exact DP): `compute_bounds` runs them in this order
+BOUNDS = {  # cheapest first (ends after the exact DP, window LPs before the exact MIP): the order they run in
     "lb0": BoundMethod(lambda q, k, cm, c: lb0(q, k, cm), 1.0, "combinatorial: W/k, the heaviest node, memory terms", 0.0),
     "node-cut": BoundMethod(lambda q, k, cm, c: node_cut(q, k, cm, time_limit=c.time_limit), 0.25,
                             "every node's stage costs at least its cheapest enclosing set (min cuts)", 0.0),
@@ -528,15 +528,15 @@ BOUNDS = {  # cheapest first (ends after the exact DP): `compute_bounds` runs th
                             "LP relaxation of the exact MIP (W/k)"),
     "bottleneck": BoundMethod(lambda q, k, cm, c: bottleneck_mip(q, k, cm, c.time_limit, c.upper, False, c.solver),
                               0.25, "LB1: the cheapest convex block holding W/k of the work"),
-    "exact": BoundMethod(lambda q, k, cm, c: exact_mip(q, k, cm, c.time_limit, c.incumbent, False, c.solver, c.stop_at),
-                         0.4, "the exact MIP's dual bound (and often a better split)"),
     "window": BoundMethod(lambda q, k, cm, c: window_bound(q, k, cm, c.time_limit, c.upper, c.lower, True, c.solver),
                           0.4, "the exact model's LP on the stage windows of targets below the best split"),
+    "exact": BoundMethod(lambda q, k, cm, c: exact_mip(q, k, cm, c.time_limit, c.incumbent, False, c.solver, c.stop_at),
+                         0.4, "the exact MIP's dual bound (and often a better split)"),
     "guess": BoundMethod(lambda q, k, cm, c: guess_bound(q, k, cm, _guess_time(c, k), c.upper, False, c.solver,
                                                          c.lower or None, c.n_jobs), 0.25,
                          "LB2: guess the bottleneck block's index, three superblocks"),
 }
-DEFAULT_METHODS = ("lb0", "node-cut", "ideals", "ends", "node-mip", "exact", "window", "guess")
+DEFAULT_METHODS = ("lb0", "node-cut", "ideals", "ends", "node-mip", "window", "exact", "guess")
 
 # %% ../nbs/07_mip.ipynb #efb2dec3
 CLOSED_SLACK = 1e-4  # relative gap accepted as closed when target_gap is 0
