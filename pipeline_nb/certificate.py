@@ -104,7 +104,7 @@ def certify(graph: Graph | Workload, k: int,
 
 # %% ../nbs/08_solve.ipynb #e19aa8f2
 CHEAP_METHODS = ("lb0", "node-cut")  # polynomial: before any search, they may settle it at once
-SPLIT_METHODS = ("ideals", "ends")  # after the quick search: its split cuts the DP's work; ends must not pre-empt the DP
+SPLIT_METHODS = ("ideals", "ends")  # after the quick search: its split cuts the DP's work; ends must not pre-empt it
 
 def _search(graph, k, cost_model, method, seed, time_limit, target, progress, start=None) -> SearchResult | None:
     "A search (from the split `start`, if any), or None when no order it tried can be sliced under the memory cap."
@@ -134,6 +134,11 @@ class _Clock:
 
 # %% ../nbs/08_solve.ipynb #6890da0d
 @patch
+def _record(self: Certificate, line: str, started: float):  # `time.perf_counter()` when the round began
+    "Add one line to the certificate's rounds, with the seconds the round took."
+    self.rounds.append(f"{line} in {time.perf_counter() - started:.1f} s")
+
+@patch
 def _search_round(self: Certificate, graph, k, cm, budget, seed, clock, target_gap, progress,
                   fraction: float = 1 / 3) -> bool:  # of the time left, at most
     "One search round of `budget` evaluations, from the best split so far; whether it improved that split."
@@ -143,9 +148,8 @@ def _search_round(self: Certificate, graph, k, cm, budget, seed, clock, target_g
                     progress, None if self.result is None else self.result.partition)
     better = found is not None and (self.result is None or found.bottleneck < self.result.bottleneck * (1 - 1e-12))
     if better: self.result = found
-    self.rounds.append(f"search brkga-{side}x{side}: " + ("no split fits" if found is None else
-                       f"{found.bottleneck:.6g}" + (" (better)" if better else " (no better)")) +
-                       f" in {time.perf_counter() - t0:.1f} s")
+    self._record(f"search brkga-{side}x{side}: " + ("no split fits" if found is None else
+                 f"{found.bottleneck:.6g}" + (" (better)" if better else " (no better)")), t0)
     return better
 
 # %% ../nbs/08_solve.ipynb #e2cc8c30
@@ -158,8 +162,8 @@ def _refine_round(self: Certificate, graph, k, cm, clock, target_gap, fraction: 
     better = fine.bottleneck < self.result.bottleneck * (1 - 1e-12)
     method = self.result.method if self.result.method.endswith("+refine") else f"{self.result.method}+refine"
     if better: self.result = self.result._replace(partition=fine.partition, bottleneck=fine.bottleneck, method=method)
-    self.rounds.append(f"refine: {fine.bottleneck:.6g} " + ("(better" if better else "(no better") +
-                       f", {fine.evaluations} windows) in {time.perf_counter() - t0:.1f} s")
+    self._record(f"refine: {fine.bottleneck:.6g} " + ("(better" if better else "(no better") +
+                 f", {fine.evaluations} windows)", t0)
     return better, fine.stopped == ""
 
 # %% ../nbs/08_solve.ipynb #a49ebcb3
@@ -173,8 +177,7 @@ def _bound_round(self: Certificate, graph, k, cm, methods, clock, fraction, mip_
     self.bounds = _merged(self.bounds, more)
     self.result = improved(self.result, more, cm)
     complete = all(b.status in ("optimal", "infeasible", "skipped") for b in more.values())
-    self.rounds.append(f"bounds {', '.join(more)}: best {self.lower_bound:.6g}" + (" (complete)" if complete else "") +
-                       f" in {time.perf_counter() - t0:.1f} s")
+    self._record(f"bounds {', '.join(more)}: best {self.lower_bound:.6g}" + (" (complete)" if complete else ""), t0)
     return self.lower_bound > before * (1 + 1e-9) or self.upper_bound < upper, more
 
 # %% ../nbs/08_solve.ipynb #48e50a48

@@ -136,7 +136,8 @@ def _highs_result(prob, seconds) -> SolverResult:
 def _run_highs(prob, time_limit, start, target, progress=None) -> SolverResult:
     "Solve `prob` with HiGHS in this process."
     t0 = time.perf_counter()
-    solver = _highs_with_start()(start=start, deadline=t0 + time_limit, **_highs_options(time_limit, target, progress, not prob.isMIP()))
+    options = _highs_options(time_limit, target, progress, lp=not prob.isMIP())
+    solver = _highs_with_start()(start=start, deadline=t0 + time_limit, **options)
     try:
         with open(os.devnull, "w") as null, stdout_redirected(null.fileno()): prob.solve(solver)
     except pulp.PulpSolverError as e:
