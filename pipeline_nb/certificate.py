@@ -13,8 +13,8 @@ from .graph import CostModel, Graph, GraphError, Partition, Units, check_k
 from .io import Workload, workload_parts
 from .slicing import SearchResult
 from .brkga import partition
-from .bounds import Bound, relative_gap
-from .mip import CLOSED_SLACK, DEFAULT_METHODS, best_bound, compute_bounds
+from .bounds import Bound, as_contracted, relative_gap
+from .mip import BOUNDS, CLOSED_SLACK, DEFAULT_METHODS, best_bound, compute_bounds
 from .refine import refine
 
 # %% auto #0
@@ -181,10 +181,12 @@ def _bound_round(self: Certificate, graph, k, cm, methods, clock, fraction, mip_
     return self.lower_bound > before * (1 + 1e-9) or self.upper_bound < upper, more
 
 # %% ../nbs/08_solve.ipynb #48e50a48
-def _cut_short(bounds: dict) -> str | None:
-    "The method cut short by its time limit with the highest bound (None: none was)."
-    short = [m for m, b in bounds.items() if b.status == "time_limit" and b.proven]
-    return max(short, key=lambda m: bounds[m].value) if short else None
+def _cut_short(bounds: dict, best: float) -> str | None:  # the best bound of all methods
+    "The method to give the time left: cut short and holding `best`, else the cheapest one cut short (None: none was)."
+    short = [m for m in BOUNDS if m in bounds and bounds[m].status == "time_limit" and bounds[m].proven]
+    holding = [m for m in short if bounds[m].value >= best]
+    return (holding or short or [None])[0]
+
 
 # %% ../nbs/08_solve.ipynb #6f0777ea
 @patch
@@ -205,13 +207,14 @@ def solve(graph: Graph | Workload, k: int,
     "The best partition found and its certificate, searching and bounding in turns until `target_gap` or `time_limit`."
     t0, k, clock = time.perf_counter(), check_k(k), _Clock(time_limit)
     graph, cm, units = workload_parts(graph, cost_model, units)
+    q = as_contracted(graph)  # every bound round works on it, and what a bound keeps with it is computed once
     cert = Certificate(None, {}, 0.0, units)
     cheap, given_split = [m for m in methods if m in CHEAP_METHODS], [m for m in methods if m in SPLIT_METHODS]
     expensive = [m for m in methods if m not in CHEAP_METHODS + SPLIT_METHODS]
-    if cheap: cert._bound_round(graph, k, cm, cheap, clock, 0.25, mip_time_limit, target_gap, progress)
+    if cheap: cert._bound_round(q, k, cm, cheap, clock, 0.25, mip_time_limit, target_gap, progress)
     if not cert._met(target_gap): cert._search_round(graph, k, cm, 100, seed, clock, target_gap, progress)
     if given_split and not cert._met(target_gap):
-        cert._bound_round(graph, k, cm, given_split, clock, 0.5, mip_time_limit, target_gap, progress)
+        cert._bound_round(q, k, cm, given_split, clock, 0.5, mip_time_limit, target_gap, progress)
     searching, bounding, budget, r, bounded_at, last = True, bool(expensive), 100, 0, math.inf, {}
     polished = math.nan  # bottleneck of the last split `refine` left at a local optimum
     while not cert._met(target_gap) and clock.left() > 0 and (searching or bounding):
@@ -225,10 +228,10 @@ def solve(graph: Graph | Workload, k: int,
         bounding = bool(expensive) and (bounding or fresh)
         if cert._met(target_gap) or not bounding: continue
         bounded_at = cert.upper_bound
-        bounding, last = cert._bound_round(graph, k, cm, expensive, clock, 0.5 if searching else 1.0, mip_time_limit,
+        bounding, last = cert._bound_round(q, k, cm, expensive, clock, 0.5 if searching else 1.0, mip_time_limit,
                                            target_gap, progress)
-    if not cert._met(target_gap) and clock.left() >= 1.0 and (longer := _cut_short(last)):
-        bounding = cert._bound_round(graph, k, cm, [longer], clock, 1.0, mip_time_limit, target_gap, progress)[0]
+    if not cert._met(target_gap) and clock.left() >= 1.0 and (longer := _cut_short(last, cert.lower_bound)):
+        bounding = cert._bound_round(q, k, cm, [longer], clock, 1.0, mip_time_limit, target_gap, progress)[0]
     if not cert._met(target_gap) and clock.left() >= 1.0 and cert.result is not None:  # what is left: one more search
         searching = cert._search_round(graph, k, cm, min(budget * 10, 100_000), seed + r + 1, clock, target_gap,
                                        progress, 1.0)

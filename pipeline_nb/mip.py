@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_mip.ipynb #24f91a99
 from __future__ import annotations
-import math, sys, time
+import math, sys, time, weakref
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -239,6 +239,7 @@ def exact_mip(graph: Graph | Contracted, k: int, cost_model: CostModel = CostMod
 
 # %% ../nbs/07_mip.ipynb #71a89cdd
 _UNCUT = 2 ** 30 + 1  # capacity of an uncuttable arc; finite capacities sum to less (int32 max-flow)
+_PREFIX_MEMO = weakref.WeakKeyDictionary()  # contracted problem -> {(c_in, c_out): ([A, B], [nodes done per side])}
 
 def _closure_arcs(q: Contracted, cm: CostModel, reverse: bool):
     "(tail, head, capacity) of the network of the cheapest ideal (`reverse`: filter) holding a node; nodes n + t: tensors."
@@ -256,24 +257,29 @@ def _closure_arcs(q: Contracted, cm: CostModel, reverse: bool):
 
 # %% ../nbs/07_mip.ipynb #634197bd
 def prefix_costs(q: Contracted, cm: CostModel,
-                 time_limit: float | None = None) -> tuple[np.ndarray, np.ndarray]:  # seconds for all min cuts
+                 time_limit: float | None = None) -> tuple[np.ndarray, np.ndarray]:  # seconds for the min cuts
     "(A, B): least work + c_out·sizeout of an ideal holding each node, least work + c_in·sizein of a filter holding it."
     import scipy.sparse as sp  # scipy loads where it is used: the cheap bounds need none of it
     from scipy.sparse.csgraph import maximum_flow
-    t0, anc, desc, out = time.perf_counter(), *closure_work(q), []
+    t0, memo = time.perf_counter(), _PREFIX_MEMO.setdefault(q, {})
+    costs, done = memo.setdefault((cm.c_in, cm.c_out), ([w.copy() for w in closure_work(q)], [0, 0]))
     source, size = q.n + q.tensors, q.n + q.tensors + 2
-    for reverse, fallback in ((False, anc), (True, desc)):
-        tail, head, cap, sigma = _closure_arcs(q, cm, reverse)
-        cost = fallback.copy()
-        for v in range(q.n):
+    for side in (0, 1):
+        if done[side] == q.n: continue
+        tail, head, cap, sigma = _closure_arcs(q, cm, reverse=side == 1)
+        keep = cap > 0
+        for v in range(done[side], q.n):
             if time_limit is not None and time.perf_counter() - t0 > time_limit: break
-            keep = cap > 0
             net = sp.csr_array((np.append(cap[keep], _UNCUT).astype(np.int32),
                                 (np.append(tail[keep], source), np.append(head[keep], v))), shape=(size, size))
             net.sum_duplicates()
-            cost[v] = max(fallback[v], maximum_flow(net, source, source + 1).flow_value / sigma)
-        out.append(cost)
-    return out[0], out[1]
+            costs[side][v] = max(costs[side][v], maximum_flow(net, source, source + 1).flow_value / sigma)
+            done[side] = v + 1
+    if done == [q.n, q.n]:  # complete: every later caller shares them, read-only
+        for c in costs: c.setflags(write=False)
+        return costs[0], costs[1]
+    return costs[0].copy(), costs[1].copy()  # the kept ones still grow: a later call goes on where this one stopped
+
 
 # %% ../nbs/07_mip.ipynb #920126ef
 def _window_try(q, cm, k, tau, relax, time_limit, solver, prefix=None) -> SolverResult:
