@@ -18,7 +18,7 @@ from .mip import BOUNDS, CLOSED_SLACK, DEFAULT_METHODS, best_bound, compute_boun
 from .refine import refine
 
 # %% auto #0
-__all__ = ['CHEAP_METHODS', 'SPLIT_METHODS', 'Certificate', 'improved', 'certify', 'solve']
+__all__ = ['CHEAP_METHODS', 'SPLIT_METHODS', 'PROGRESS', 'Certificate', 'improved', 'certify', 'solve']
 
 # %% ../nbs/08_solve.ipynb #8e8d8fcc
 @dataclass
@@ -133,52 +133,61 @@ class _Clock:
         return min(cap, left * fraction) if math.isfinite(left) else (None if math.isinf(cap) else cap)
 
 # %% ../nbs/08_solve.ipynb #6890da0d
+PROGRESS = 0.005  # share of the gap between split and bound a round must close per second it takes, or it stalled
+
 @patch
-def _record(self: Certificate, line: str, started: float):  # `time.perf_counter()` when the round began
-    "Add one line to the certificate's rounds, with the seconds the round took."
-    self.rounds.append(f"{line} in {time.perf_counter() - started:.1f} s")
+def _width(self: Certificate) -> float: return self.upper_bound - self.lower_bound  # the gap, in the problem's units
+
+@patch
+def _record(self: Certificate, line: str, started: float,  # `time.perf_counter()` when the round began
+            width: float) -> bool:  # `_width()` when the round began
+    "Add one line to the certificate's rounds, with its seconds; whether it closed the gap at the `PROGRESS` pace."
+    seconds = time.perf_counter() - started
+    self.rounds.append(f"{line} in {seconds:.1f} s")
+    closed = width - self._width()
+    if not math.isfinite(width): return self._width() < width  # a first split: any is progress
+    return closed > 0 and closed >= PROGRESS * seconds * width
 
 @patch
 def _search_round(self: Certificate, graph, k, cm, budget, seed, clock, target_gap, progress,
                   fraction: float = 1 / 3) -> bool:  # of the time left, at most
-    "One search round of `budget` evaluations, from the best split so far; whether it improved that split."
-    t0, side = time.perf_counter(), max(2, math.isqrt(budget))
+    "One search round of `budget` evaluations, from the best split so far; whether it moved (`_record`)."
+    t0, width, side = time.perf_counter(), self._width(), max(2, math.isqrt(budget))
     target = self.lower_bound * (1 + target_gap) if self.lower_bound < math.inf else 0.0
     found = _search(graph, k, cm, f"brkga-{side}x{side}", seed, clock.share(fraction, 60.0 * budget / 100), target,
                     progress, None if self.result is None else self.result.partition)
     better = found is not None and (self.result is None or found.bottleneck < self.result.bottleneck * (1 - 1e-12))
     if better: self.result = found
-    self._record(f"search brkga-{side}x{side}: " + ("no split fits" if found is None else
-                 f"{found.bottleneck:.6g}" + (" (better)" if better else " (no better)")), t0)
-    return better
+    return self._record(f"search brkga-{side}x{side}: " + ("no split fits" if found is None else
+                        f"{found.bottleneck:.6g}" + (" (better)" if better else " (no better)")), t0, width)
 
 # %% ../nbs/08_solve.ipynb #e2cc8c30
 @patch
 def _refine_round(self: Certificate, graph, k, cm, clock, target_gap, fraction: float = 1 / 3) -> tuple[bool, bool]:
-    "Refine the best split in a share of the time left: (whether it got better, whether it is now a local optimum)."
-    t0 = time.perf_counter()
+    "Refine the best split in a share of the time left: (whether it moved, whether the split is now a local optimum)."
+    t0, width = time.perf_counter(), self._width()
     target = self.lower_bound * (1 + target_gap) if self.lower_bound < math.inf else 0.0
     fine = refine(graph, k, cm, self.result.partition, clock.share(fraction), target)
     better = fine.bottleneck < self.result.bottleneck * (1 - 1e-12)
     method = self.result.method if self.result.method.endswith("+refine") else f"{self.result.method}+refine"
     if better: self.result = self.result._replace(partition=fine.partition, bottleneck=fine.bottleneck, method=method)
-    self._record(f"refine: {fine.bottleneck:.6g} " + ("(better" if better else "(no better") +
-                 f", {fine.evaluations} windows)", t0)
-    return better, fine.stopped == ""
+    moved = self._record(f"refine: {fine.bottleneck:.6g} " + ("(better" if better else "(no better") +
+                         f", {fine.evaluations} windows)", t0, width)
+    return moved, fine.stopped == ""
 
 # %% ../nbs/08_solve.ipynb #a49ebcb3
 @patch
 def _bound_round(self: Certificate, graph, k, cm, methods, clock, fraction, mip_time_limit, target_gap,
                  progress) -> tuple[bool, dict]:
-    "One round of the MIP bounds: whether it raised the best bound or found a better split, and its bounds."
-    t0, before, upper = time.perf_counter(), self.lower_bound, self.upper_bound
+    "One round of the MIP bounds: whether it moved (`_record`: a higher bound or a better split), and its bounds."
+    t0, before, width = time.perf_counter(), self.lower_bound, self._width()
     more = compute_bounds(graph, k, cm, methods, clock.share(fraction), mip_time_limit,
                           None if self.result is None else self.result.partition, before, target_gap, progress=progress)
     self.bounds = _merged(self.bounds, more)
     self.result = improved(self.result, more, cm)
     complete = all(b.status in ("optimal", "infeasible", "skipped") for b in more.values())
-    self._record(f"bounds {', '.join(more)}: best {self.lower_bound:.6g}" + (" (complete)" if complete else ""), t0)
-    return self.lower_bound > before * (1 + 1e-9) or self.upper_bound < upper, more
+    line = f"bounds {', '.join(more)}: best {self.lower_bound:.6g}" + (" (complete)" if complete else "")
+    return self._record(line, t0, width), more
 
 # %% ../nbs/08_solve.ipynb #48e50a48
 def _cut_short(bounds: dict, best: float) -> str | None:  # the best bound of all methods
@@ -222,8 +231,8 @@ def solve(graph: Graph | Workload, k: int,
         if searching: searching = cert._search_round(graph, k, cm, budget, seed + r, clock, target_gap, progress,
                                                      1 / 3 if bounding else 2 / 3)
         if cert.result is not None and not cert._met(target_gap) and cert.upper_bound != polished:
-            better, local = cert._refine_round(graph, k, cm, clock, target_gap)
-            searching, polished = searching or better, cert.upper_bound if local else math.nan
+            moved, local = cert._refine_round(graph, k, cm, clock, target_gap)
+            searching, polished = searching or moved, cert.upper_bound if local else math.nan
         fresh = cert.upper_bound - cert.lower_bound < (bounded_at - cert.lower_bound) / 2  # since the bounds last ran
         bounding = bool(expensive) and (bounding or fresh)
         if cert._met(target_gap) or not bounding: continue
