@@ -142,11 +142,10 @@ def _width(self: Certificate) -> float: return self.upper_bound - self.lower_bou
 def _record(self: Certificate, line: str, started: float,  # `time.perf_counter()` when the round began
             width: float) -> bool:  # `_width()` when the round began
     "Add one line to the certificate's rounds, with its seconds; whether it closed the gap at the `PROGRESS` pace."
-    seconds = time.perf_counter() - started
+    seconds, now = time.perf_counter() - started, self._width()
     self.rounds.append(f"{line} in {seconds:.1f} s")
-    closed = width - self._width()
-    if not math.isfinite(width): return self._width() < width  # a first split: any is progress
-    return closed > 0 and closed >= PROGRESS * seconds * width
+    if not math.isfinite(width): return now < width  # a first split: any is progress
+    return now < width and width - now >= PROGRESS * seconds * width
 
 @patch
 def _search_round(self: Certificate, graph, k, cm, budget, seed, clock, target_gap, progress,
@@ -196,7 +195,6 @@ def _cut_short(bounds: dict, best: float) -> str | None:  # the best bound of al
     holding = [m for m in short if bounds[m].value >= best]
     return (holding or short or [None])[0]
 
-
 # %% ../nbs/08_solve.ipynb #6f0777ea
 @patch
 def _met(self: Certificate, target_gap: float) -> bool:
@@ -233,7 +231,7 @@ def solve(graph: Graph | Workload, k: int,
         if cert.result is not None and not cert._met(target_gap) and cert.upper_bound != polished:
             moved, local = cert._refine_round(graph, k, cm, clock, target_gap)
             searching, polished = searching or moved, cert.upper_bound if local else math.nan
-        fresh = cert.upper_bound - cert.lower_bound < (bounded_at - cert.lower_bound) / 2  # since the bounds last ran
+        fresh = cert._width() < (bounded_at - cert.lower_bound) / 2  # the split closed half the gap since bounds ran
         bounding = bool(expensive) and (bounding or fresh)
         if cert._met(target_gap) or not bounding: continue
         bounded_at = cert.upper_bound

@@ -280,7 +280,6 @@ def prefix_costs(q: Contracted, cm: CostModel,
         return costs[0], costs[1]
     return costs[0].copy(), costs[1].copy()  # the kept ones still grow: a later call goes on where this one stopped
 
-
 # %% ../nbs/07_mip.ipynb #920126ef
 def _window_try(q, cm, k, tau, relax, time_limit, solver, prefix=None) -> SolverResult:
     "The exact model on the windows of `tau` (T free): min(its bound, tau) is a lower bound on OPT."

@@ -1,9 +1,10 @@
 """`solve`'s round rule, with a stand-in bound method whose answers are scripted.
 
 When search and bounds have both stalled with time left, `solve` gives all of that time to a bound
-method that its time limit cut short: the one holding the best bound (else the cheapest one cut short). The stand-in is cut short in its round
-(a weak bound, status `time_limit`) and proves the optimum when it is called again; the test checks that
-the call comes, that it comes last, and that it gets the time that was left.
+method that its time limit cut short: the one holding the best bound (else the cheapest one cut short).
+The stand-in is cut short in its round (a weak bound, status `time_limit`) and proves the optimum when it
+is called again; the test checks that the call comes, that it comes last, and that it gets the time that
+was left.
 
 After each search round `solve` refines the best split, unless `refine` already left that split at a
 local optimum; a refinement cut short by its time is taken up again. A stand-in bound that rises a little
