@@ -18,9 +18,10 @@ from .ends import closure_work, ends_bound
 from .solver import SolverResult, highs_available, pulp, run_model
 
 # %% auto #0
-__all__ = ['MAX_STAGE_VARIABLES', 'WINDOW_PRECISION', 'BOUNDS', 'DEFAULT_METHODS', 'CLOSED_SLACK', 'stage_windows',
-           'model_scales', 'checked_incumbent', 'exact_mip', 'prefix_costs', 'window_bound', 'bottleneck_mip',
-           'guess_mip', 'guess_bound', 'node_mip', 'BoundContext', 'BoundMethod', 'best_bound', 'compute_bounds']
+__all__ = ['MAX_STAGE_VARIABLES', 'PARALLEL_CUTS', 'WINDOW_PRECISION', 'NO_TARGET', 'BOUNDS', 'DEFAULT_METHODS', 'CLOSED_SLACK',
+           'stage_windows', 'model_scales', 'checked_incumbent', 'exact_mip', 'prefix_costs', 'window_bound',
+           'bottleneck_mip', 'guess_mip', 'guess_bound', 'node_mip', 'BoundContext', 'BoundMethod', 'best_bound',
+           'compute_bounds']
 
 # %% ../nbs/07_mip.ipynb #94aefa3b
 def stage_windows(q: Contracted, k: int, upper: float | None,
@@ -256,25 +257,37 @@ def _closure_arcs(q: Contracted, cm: CostModel, reverse: bool):
     return tail, head, cap.astype(np.int64), sigma
 
 # %% ../nbs/07_mip.ipynb #634197bd
-def prefix_costs(q: Contracted, cm: CostModel,
-                 time_limit: float | None = None) -> tuple[np.ndarray, np.ndarray]:  # seconds for the min cuts
-    "(A, B): least work + c_out·sizeout of an ideal holding each node, least work + c_in·sizein of a filter holding it."
+PARALLEL_CUTS = 1000  # nodes from which the two sides' min cuts run in two processes (one start-up, ~1 s, pays off)
+
+def _side_costs(q: Contracted, cm: CostModel, side: int,  # 0: ideals (A), 1: filters (B)
+                costs: np.ndarray, start: int,  # the side's costs so far, made for nodes before `start`
+                deadline: float) -> tuple[np.ndarray, int]:  # `time.time()` at which to stop
+    "One side's min cuts from node `start` on until `deadline`: (its costs, the first node whose cut is not made)."
     import scipy.sparse as sp  # scipy loads where it is used: the cheap bounds need none of it
     from scipy.sparse.csgraph import maximum_flow
-    t0, memo = time.perf_counter(), _PREFIX_MEMO.setdefault(q, {})
+    costs, (tail, head, cap, sigma) = costs.copy(), _closure_arcs(q, cm, reverse=side == 1)
+    keep, source, size = cap > 0, q.n + q.tensors, q.n + q.tensors + 2
+    for v in range(start, q.n):
+        if time.time() > deadline: return costs, v
+        net = sp.csr_array((np.append(cap[keep], _UNCUT).astype(np.int32),
+                            (np.append(tail[keep], source), np.append(head[keep], v))), shape=(size, size))
+        net.sum_duplicates()
+        costs[v] = max(costs[v], maximum_flow(net, source, source + 1).flow_value / sigma)
+    return costs, q.n
+
+def prefix_costs(q: Contracted, cm: CostModel,
+                 time_limit: float | None = None,  # seconds for the min cuts
+                 n_jobs: int = 1) -> tuple[np.ndarray, np.ndarray]:  # 2: both sides at once (from `PARALLEL_CUTS`)
+    "(A, B): least work + c_out·sizeout of an ideal holding each node, least work + c_in·sizein of a filter holding it."
+    deadline, memo = math.inf if time_limit is None else time.time() + time_limit, _PREFIX_MEMO.setdefault(q, {})
     costs, done = memo.setdefault((cm.c_in, cm.c_out), ([w.copy() for w in closure_work(q)], [0, 0]))
-    source, size = q.n + q.tensors, q.n + q.tensors + 2
-    for side in (0, 1):
-        if done[side] == q.n: continue
-        tail, head, cap, sigma = _closure_arcs(q, cm, reverse=side == 1)
-        keep = cap > 0
-        for v in range(done[side], q.n):
-            if time_limit is not None and time.perf_counter() - t0 > time_limit: break
-            net = sp.csr_array((np.append(cap[keep], _UNCUT).astype(np.int32),
-                                (np.append(tail[keep], source), np.append(head[keep], v))), shape=(size, size))
-            net.sum_duplicates()
-            costs[side][v] = max(costs[side][v], maximum_flow(net, source, source + 1).flow_value / sigma)
-            done[side] = v + 1
+    todo = [side for side in (0, 1) if done[side] < q.n]
+    jobs = [(q, cm, side, costs[side], done[side], deadline) for side in todo]
+    if n_jobs > 1 and len(todo) == 2 and q.n >= PARALLEL_CUTS:
+        from joblib import Parallel, delayed  # loaded only when the sides run in parallel
+        made = Parallel(n_jobs=2)(delayed(_side_costs)(*job) for job in jobs)
+    else: made = [_side_costs(*job) for job in jobs]
+    for side, (side_costs, upto) in zip(todo, made): costs[side][:], done[side] = side_costs, upto
     if done == [q.n, q.n]:  # complete: every later caller shares them, read-only
         for c in costs: c.setflags(write=False)
         return costs[0], costs[1]
@@ -316,13 +329,16 @@ def _next_target(a: float, b: float, tried: list) -> float:
     return min(max(tau, a + 0.1 * (b - a)), b - 0.1 * (b - a))
 
 # %% ../nbs/07_mip.ipynb #f13ee1b3
+NO_TARGET = "no target's LP finished in the time"  # a window bound's message when it proved nothing of its own
+
 def window_bound(graph: Graph | Contracted, k: int, cost_model: CostModel = CostModel(),
                  time_limit: float = 60.0,  # seconds for all targets together
                  upper: float | None = None,  # bottleneck of a known split: targets lie below it
                  lower: float = 0.0,  # a bound already proven: targets lie above it
                  relax: bool = True,  # LPs (default) or MIPs on the windows
                  solver: str = "highs",
-                 tries: int = 8) -> Bound:  # most targets
+                 tries: int = 8,  # most targets
+                 n_jobs: int = 1) -> Bound:  # processes for the min cuts of the windows (`prefix_costs`)
     "max over targets τ of min(τ, bound of the exact model on the windows of τ) (method `window`)."
     t0, k = time.perf_counter(), check_k(k)
     q, cm = as_contracted(graph), cost_model
@@ -334,7 +350,7 @@ def window_bound(graph: Graph | Contracted, k: int, cost_model: CostModel = Cost
     one_stage = q.work.sum() + cm.c_ov * cm.overflow(q.param.sum())  # f(V): the split into one stage
     a, b = max(lower, base.value), (upper if known else one_stage)
     best, status, tried, part, solver_used = base.value, "optimal", [], None, base.solver
-    prefix = prefix_costs(q, cm, time_limit / 4) if b > a * (1 + WINDOW_PRECISION) else None
+    prefix = prefix_costs(q, cm, time_limit / 4, n_jobs) if b > a * (1 + WINDOW_PRECISION) else None
     while len(tried) < tries and math.isfinite(b) and b > a * (1 + WINDOW_PRECISION) and b > 0:
         if (left := time_limit - (time.perf_counter() - t0)) <= 0: status = "time_limit"; break
         tau = _next_target(a, b, tried)
@@ -348,6 +364,7 @@ def window_bound(graph: Graph | Contracted, k: int, cost_model: CostModel = Cost
         else: a, b = max(a, proved), tau
         if r.values: part = _better_split(q, k, cm, r.values["stage"], part, upper)
     note = f"{len(tried)} targets τ -> bound: " + ", ".join(f"{t:.6g} -> {beta:.6g}" for t, beta in tried)
+    if status == "time_limit" and not tried: note = NO_TARGET
     return Bound(float(best), "window", status, time.perf_counter() - t0, solver_used, part, note)
 
 # %% ../nbs/07_mip.ipynb #075b41a8
@@ -533,7 +550,8 @@ BOUNDS = {  # cheapest first (ends after the exact DP, window LPs before the exa
                             "LP relaxation of the exact MIP (W/k)"),
     "bottleneck": BoundMethod(lambda q, k, cm, c: bottleneck_mip(q, k, cm, c.time_limit, c.upper, False, c.solver),
                               0.25, "LB1: the cheapest convex block holding W/k of the work"),
-    "window": BoundMethod(lambda q, k, cm, c: window_bound(q, k, cm, c.time_limit, c.upper, c.lower, True, c.solver),
+    "window": BoundMethod(lambda q, k, cm, c: window_bound(q, k, cm, c.time_limit, c.upper, c.lower, True, c.solver,
+                                                           n_jobs=c.n_jobs),
                           0.4, "the exact model's LP on the stage windows of targets below the best split"),
     "exact": BoundMethod(lambda q, k, cm, c: exact_mip(q, k, cm, c.time_limit, c.incumbent, False, c.solver, c.stop_at),
                          0.4, "the exact MIP's dual bound (and often a better split)"),
@@ -563,6 +581,12 @@ def _skip_reason(upper, best, target_gap,
     if _closed(upper, best, target_gap): return f"gap closed: {best:.6g} certifies {upper:.6g}"
     if limit <= 0: return "time limit reached"
     if limit < least: return f"{limit:.2g} s left of the time limit, under the {least:g} s it needs"
+    return ""
+
+def _outgrown(method: str, done: dict) -> str:  # the methods of this call that ran before `method`
+    "Why the exact MIP is not started ('' when it is): the window LPs finished no target, and its root LP is larger."
+    if method == "exact" and "window" in done and done["window"].message == NO_TARGET:
+        return "the window LPs finished no target: the exact MIP's root LP, on the wider windows of the split, is larger"
     return ""
 
 # %% ../nbs/07_mip.ipynb #32221a46
@@ -603,7 +627,8 @@ def compute_bounds(graph: Graph | Contracted | Workload, k: int,  # a graph, its
         left = deadline - time.perf_counter()
         limit = min(mip_time_limit, left if j == len(order) - 1 else left * BOUNDS[method].share)
         least = min(BOUNDS[method].least, mip_time_limit)  # a short limit asked for is honoured
-        if (why := _skip_reason(upper, best, target_gap, limit, least)): b = Bound(0.0, method, "skipped", message=why)
+        why = _skip_reason(upper, best, target_gap, limit, least) or _outgrown(method, out)
+        if why: b = Bound(0.0, method, "skipped", message=why)
         else:
             stop_at = None if target_gap is None or best <= 0 else best * (1 + target_gap)
             context = BoundContext(limit, best_part, upper, best if target_gap is not None else 0.0, stop_at, solver,
