@@ -29,7 +29,8 @@ class Certificate:
     seconds: float = 0.0  # wall-clock time of the whole certification
     units: Units = Units()  # units of the bottleneck and the bounds
     rounds: list = field(default_factory=list)  # one line per round: what search and bounding did
-    limited_by: str = ""  # "search", "bounds" or "search and bounds" when the target gap was not met
+    limited_by: str = ""  # target gap not met: the side still improving ("search", "bounds", "search and bounds"),
+    # or "stalled" when neither improved in its last round
 
     @property
     def upper_bound(self) -> float: return math.inf if self.result is None else self.result.bottleneck
@@ -58,7 +59,8 @@ def verdict(self: Certificate) -> str:
         return f"no split found that fits the memory cap, and none proved impossible; best bound {lb.value:.6g} {unit}"
     head = f"bottleneck {self.upper_bound:.6g} {unit} ({self.result.method})"
     if self.gap is None: return f"{head}; no positive lower bound proven"
-    tail = f"; the gap is limited by the {self.limited_by}" if self.limited_by else ""
+    tail = ("; neither search nor bounds closed much of the gap in its last round" if self.limited_by == "stalled" else
+            f"; the gap is limited by the {self.limited_by}" if self.limited_by else "")
     return (f"{head}, best bound {lb.value:.6g} {unit} ({lb.method}): "
             f"at most {100 * self.gap:.3f}% above the optimum{tail}")
 
@@ -246,5 +248,6 @@ def solve(graph: Graph | Workload, k: int,
             cert._refine_round(graph, k, cm, clock, target_gap, 1.0)
     cert.seconds = time.perf_counter() - t0
     if not cert._met(target_gap):
-        cert.limited_by = "search and bounds" if searching == bounding else "search" if searching else "bounds"
+        moving = [side for side, still in (("search", searching), ("bounds", bounding)) if still]
+        cert.limited_by = " and ".join(moving) or "stalled"
     return cert

@@ -52,7 +52,7 @@ def test_no_extra_round_when_nothing_was_cut_short(monkeypatch):
     monkeypatch.setitem(BOUNDS, "finished", BoundMethod(finished, 0.5, "a stand-in that always completes", 0.0))
     cert = solve(g, 3, cm, time_limit=30, target_gap=0.0, methods=("lb0", "finished"))
     assert len(calls) == 1, cert.rounds
-    assert cert.lower_bound == 5 and cert.upper_bound == 13 and cert.limited_by == "search and bounds"
+    assert cert.lower_bound == 5 and cert.upper_bound == 13 and cert.limited_by == "stalled"
 
 
 def _rising(calls):
