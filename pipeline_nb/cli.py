@@ -231,7 +231,8 @@ BOUND_NAMES = {"lb0": "combinatorial bound", "node-cut": "node-cut bound", "node
                "bottleneck": "bottleneck-block MIP bound", "guess": "guessed-bottleneck MIP bound",
                "exact": "exact MIP bound", "lp-bottleneck": "bottleneck-block LP bound",
                "lp-guess": "guessed-bottleneck LP bound", "lp-exact": "exact-MIP LP bound",
-               "ideals": "exact DP over ideals", "window": "window LP bound", "ends": "end-charge bound"}
+               "ideals": "exact DP over ideals", "window": "window LP bound",
+               "window-mip": "window MIP bound", "ends": "end-charge bound"}
 
 def bound_name(method: str | None) -> str | None:
     "The bound `method` in words ('node-cut' -> 'node-cut bound'); an unknown name as it is."

@@ -240,6 +240,7 @@ def exact_mip(graph: Graph | Contracted, k: int, cost_model: CostModel = CostMod
 
 # %% ../nbs/07_mip.ipynb #71a89cdd
 _UNCUT = 2 ** 30 + 1  # capacity of an uncuttable arc; finite capacities sum to less (int32 max-flow)
+PARALLEL_CUTS = 1000  # nodes from which the two sides' min cuts run in two processes (one start-up, ~1 s, pays off)
 _PREFIX_MEMO = weakref.WeakKeyDictionary()  # contracted problem -> {(c_in, c_out): ([A, B], [nodes done per side])}
 
 def _closure_arcs(q: Contracted, cm: CostModel, reverse: bool):
@@ -257,8 +258,6 @@ def _closure_arcs(q: Contracted, cm: CostModel, reverse: bool):
     return tail, head, cap.astype(np.int64), sigma
 
 # %% ../nbs/07_mip.ipynb #634197bd
-PARALLEL_CUTS = 1000  # nodes from which the two sides' min cuts run in two processes (one start-up, ~1 s, pays off)
-
 def _side_costs(q: Contracted, cm: CostModel, side: int,  # 0: ideals (A), 1: filters (B)
                 costs: np.ndarray, start: int,  # the side's costs so far, made for nodes before `start`
                 deadline: float) -> tuple[np.ndarray, int]:  # `time.time()` at which to stop
@@ -295,9 +294,9 @@ def prefix_costs(q: Contracted, cm: CostModel,
 
 # %% ../nbs/07_mip.ipynb #920126ef
 def _window_try(q, cm, k, tau, relax, time_limit, solver, prefix=None) -> SolverResult:
-    "The exact model on the windows of `tau` (T free): min(its bound, tau) is a lower bound on OPT."
+    "The exact model on the windows of `tau` (the MIP with T <= tau): min(its bound, tau) is a lower bound on OPT."
     t0 = time.perf_counter()
-    try: m, Y = _exact_model(q, cm, k, None, relax, window=tau, prefix=prefix)
+    try: m, Y = _exact_model(q, cm, k, None if relax else tau, relax, window=tau, prefix=prefix)
     except GraphError as e:  # a node fits no stage, or the windows contradict an edge: no split reaches tau
         return SolverResult("infeasible", math.inf, math.inf, {}, time.perf_counter() - t0, "windows", str(e))
     r = m.solve(time_limit, solver)
@@ -329,7 +328,7 @@ def _next_target(a: float, b: float, tried: list) -> float:
     return min(max(tau, a + 0.1 * (b - a)), b - 0.1 * (b - a))
 
 # %% ../nbs/07_mip.ipynb #f13ee1b3
-NO_TARGET = "no target's LP finished in the time"  # a window bound's message when it proved nothing of its own
+NO_TARGET = "no target's model finished in the time"  # a window bound's message when it proved nothing of its own
 
 def window_bound(graph: Graph | Contracted, k: int, cost_model: CostModel = CostModel(),
                  time_limit: float = 60.0,  # seconds for all targets together
@@ -339,17 +338,17 @@ def window_bound(graph: Graph | Contracted, k: int, cost_model: CostModel = Cost
                  solver: str = "highs",
                  tries: int = 8,  # most targets
                  n_jobs: int = 1) -> Bound:  # processes for the min cuts of the windows (`prefix_costs`)
-    "max over targets τ of min(τ, bound of the exact model on the windows of τ) (method `window`)."
-    t0, k = time.perf_counter(), check_k(k)
+    "max over targets τ of min(τ, bound of the exact model on the windows of τ) (method `window`, `window-mip`)."
+    t0, k, name = time.perf_counter(), check_k(k), "window" if relax else "window-mip"
     q, cm = as_contracted(graph), cost_model
     base = lb0(q, k, cm)
     if base.status == "infeasible":
-        return Bound(math.inf, "window", "infeasible", time.perf_counter() - t0, base.solver, message=base.message)
+        return Bound(math.inf, name, "infeasible", time.perf_counter() - t0, base.solver, message=base.message)
     known = upper is not None and math.isfinite(upper) and upper > 0
-    if (skip := _too_large(q, k, upper if known else None, "window", t0)): return skip
+    if (skip := _too_large(q, k, upper if known else None, name, t0)): return skip
     one_stage = q.work.sum() + cm.c_ov * cm.overflow(q.param.sum())  # f(V): the split into one stage
     a, b = max(lower, base.value), (upper if known else one_stage)
-    best, status, tried, part, solver_used = base.value, "optimal", [], None, base.solver
+    best, status, tried, shown, part, solver_used = base.value, "optimal", [], [], None, base.solver
     prefix = prefix_costs(q, cm, time_limit / 4, n_jobs) if b > a * (1 + WINDOW_PRECISION) else None
     while len(tried) < tries and math.isfinite(b) and b > a * (1 + WINDOW_PRECISION) and b > 0:
         if (left := time_limit - (time.perf_counter() - t0)) <= 0: status = "time_limit"; break
@@ -359,13 +358,14 @@ def window_bound(graph: Graph | Contracted, k: int, cost_model: CostModel = Cost
         if r.status == "time_limit": status = "time_limit"
         proved, solver_used = min(r.bound, tau), r.solver
         tried.append((tau, min(r.bound, b)))  # no solution at all: a success like any other
+        shown.append(f"{tau:.6g} -> " + ("no split" if math.isinf(r.bound) else f"{r.bound:.6g}"))
         best = max(best, proved)
         if proved >= tau: a = tau
         else: a, b = max(a, proved), tau
         if r.values: part = _better_split(q, k, cm, r.values["stage"], part, upper)
-    note = f"{len(tried)} targets τ -> bound: " + ", ".join(f"{t:.6g} -> {beta:.6g}" for t, beta in tried)
+    note = f"{len(tried)} targets τ -> bound: " + ", ".join(shown)
     if status == "time_limit" and not tried: note = NO_TARGET
-    return Bound(float(best), "window", status, time.perf_counter() - t0, solver_used, part, note)
+    return Bound(float(best), name, status, time.perf_counter() - t0, solver_used, part, note)
 
 # %% ../nbs/07_mip.ipynb #075b41a8
 def _three_labels(m: _Model, fix_y=None, fix_z=None):
@@ -553,13 +553,16 @@ BOUNDS = {  # cheapest first (ends after the exact DP, window LPs before the exa
     "window": BoundMethod(lambda q, k, cm, c: window_bound(q, k, cm, c.time_limit, c.upper, c.lower, True, c.solver,
                                                            n_jobs=c.n_jobs),
                           0.4, "the exact model's LP on the stage windows of targets below the best split"),
+    "window-mip": BoundMethod(lambda q, k, cm, c: window_bound(q, k, cm, c.time_limit, c.upper, c.lower, False, c.solver,
+                                                               n_jobs=c.n_jobs),
+                              0.6, "per target τ, the exact MIP on its windows with T <= τ: no solution proves OPT > τ"),
     "exact": BoundMethod(lambda q, k, cm, c: exact_mip(q, k, cm, c.time_limit, c.incumbent, False, c.solver, c.stop_at),
                          0.4, "the exact MIP's dual bound (and often a better split)"),
     "guess": BoundMethod(lambda q, k, cm, c: guess_bound(q, k, cm, _guess_time(c, k), c.upper, False, c.solver,
                                                          c.lower or None, c.n_jobs), 0.25,
                          "LB2: guess the bottleneck block's index, three superblocks"),
 }
-DEFAULT_METHODS = ("lb0", "node-cut", "ideals", "ends", "node-mip", "window", "exact", "guess")
+DEFAULT_METHODS = ("lb0", "node-cut", "ideals", "ends", "node-mip", "window", "window-mip", "exact", "guess")
 
 # %% ../nbs/07_mip.ipynb #efb2dec3
 CLOSED_SLACK = 1e-4  # relative gap accepted as closed when target_gap is 0
@@ -584,9 +587,9 @@ def _skip_reason(upper, best, target_gap,
     return ""
 
 def _outgrown(method: str, done: dict) -> str:  # the methods of this call that ran before `method`
-    "Why the exact MIP is not started ('' when it is): the window LPs finished no target, and its root LP is larger."
-    if method == "exact" and "window" in done and done["window"].message == NO_TARGET:
-        return "the window LPs finished no target: the exact MIP's root LP, on the wider windows of the split, is larger"
+    "Why a MIP on windows is not started ('' when it is): the window LPs finished no target, and its root LP is no smaller."
+    if method in ("window-mip", "exact") and "window" in done and done["window"].message == NO_TARGET:
+        return f"the window LPs finished no target: the {method} root LP is as large or larger"
     return ""
 
 # %% ../nbs/07_mip.ipynb #32221a46
