@@ -531,7 +531,7 @@ class BoundMethod(NamedTuple):
 # %% ../nbs/07_mip.ipynb #73f9f4a3
 def _guess_time(c: BoundContext, k: int) -> float: return c.time_limit * min(c.n_jobs, k) / k  # per MIP_i
 
-BOUNDS = {  # cheapest first (ends after the exact DP, window LPs before the exact MIP): the order they run in
+BOUNDS = {  # cheapest first (ends after the exact DP, window LPs before the exact MIP, window MIPs after it): the order they run in
     "lb0": BoundMethod(lambda q, k, cm, c: lb0(q, k, cm), 1.0, "combinatorial: W/k, the heaviest node, memory terms", 0.0),
     "node-cut": BoundMethod(lambda q, k, cm, c: node_cut(q, k, cm, time_limit=c.time_limit), 0.25,
                             "every node's stage costs at least its cheapest enclosing set (min cuts)", 0.0),
@@ -553,16 +553,16 @@ BOUNDS = {  # cheapest first (ends after the exact DP, window LPs before the exa
     "window": BoundMethod(lambda q, k, cm, c: window_bound(q, k, cm, c.time_limit, c.upper, c.lower, True, c.solver,
                                                            n_jobs=c.n_jobs),
                           0.4, "the exact model's LP on the stage windows of targets below the best split"),
+    "exact": BoundMethod(lambda q, k, cm, c: exact_mip(q, k, cm, c.time_limit, c.incumbent, False, c.solver, c.stop_at),
+                         0.4, "the exact MIP's dual bound (and often a better split)"),
     "window-mip": BoundMethod(lambda q, k, cm, c: window_bound(q, k, cm, c.time_limit, c.upper, c.lower, False, c.solver,
                                                                n_jobs=c.n_jobs),
                               0.6, "per target τ, the exact MIP on its windows with T <= τ: no solution proves OPT > τ"),
-    "exact": BoundMethod(lambda q, k, cm, c: exact_mip(q, k, cm, c.time_limit, c.incumbent, False, c.solver, c.stop_at),
-                         0.4, "the exact MIP's dual bound (and often a better split)"),
     "guess": BoundMethod(lambda q, k, cm, c: guess_bound(q, k, cm, _guess_time(c, k), c.upper, False, c.solver,
                                                          c.lower or None, c.n_jobs), 0.25,
                          "LB2: guess the bottleneck block's index, three superblocks"),
 }
-DEFAULT_METHODS = ("lb0", "node-cut", "ideals", "ends", "node-mip", "window", "window-mip", "exact", "guess")
+DEFAULT_METHODS = ("lb0", "node-cut", "ideals", "ends", "node-mip", "window", "exact", "window-mip", "guess")
 
 # %% ../nbs/07_mip.ipynb #efb2dec3
 CLOSED_SLACK = 1e-4  # relative gap accepted as closed when target_gap is 0
