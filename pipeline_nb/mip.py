@@ -531,7 +531,7 @@ class BoundMethod(NamedTuple):
 # %% ../nbs/07_mip.ipynb #73f9f4a3
 def _guess_time(c: BoundContext, k: int) -> float: return c.time_limit * min(c.n_jobs, k) / k  # per MIP_i
 
-BOUNDS = {  # cheapest first (ends after the exact DP, window LPs before the exact MIP, window MIPs after it): the order they run in
+BOUNDS = {  # the order they run in: cheapest first (ends after the exact DP; window LPs, exact MIP, window MIPs)
     "lb0": BoundMethod(lambda q, k, cm, c: lb0(q, k, cm), 1.0, "combinatorial: W/k, the heaviest node, memory terms", 0.0),
     "node-cut": BoundMethod(lambda q, k, cm, c: node_cut(q, k, cm, time_limit=c.time_limit), 0.25,
                             "every node's stage costs at least its cheapest enclosing set (min cuts)", 0.0),
